@@ -1,0 +1,107 @@
+"""Frozen, validated configuration values with finite defaults.
+
+Every knob that changes how aurora talks to a server lives here, as keyword-only
+dataclasses that are checked when they are created, so a bad value fails at
+construction with :class:`~aurora.errors.InvalidArgumentError` instead of in the
+middle of a transfer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import FrozenSet
+
+from aurora.errors import InvalidArgumentError
+
+__all__ = ["Timeouts", "RetryPolicy", "TransferConfig", "MiB", "GiB", "TiB"]
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+TiB = 1024 * GiB
+
+MIN_PART_SIZE = 5 * MiB
+MAX_PART_SIZE = 5 * GiB
+MAX_PARTS = 10_000
+MAX_OBJECT_SIZE = 5 * TiB
+
+
+def _positive(name: str, value: float) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise InvalidArgumentError("%s must be a positive number, not %r" % (name, value))
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a connection, and for each read or write on it.
+
+    ``read`` bounds every socket operation after connecting, so a stalled
+    transfer fails after ``read`` seconds of silence whatever its size.
+    """
+
+    connect: float = 10.0
+    read: float = 60.0
+
+    def __post_init__(self) -> None:
+        _positive("connect timeout", self.connect)
+        _positive("read timeout", self.read)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to retry (exponential backoff with full jitter).
+
+    An attempt is retried when the connection fails, when the server answers one
+    of ``statuses``, or with an S3 error code in ``codes``; other 4xx answers are
+    final.  The wait before attempt ``n`` (counting from 1 for the first retry)
+    is a random value in ``[0, min(backoff_max, backoff_base * 2 ** (n - 1))]``,
+    or the server's ``Retry-After`` when it is longer (capped by backoff_max).
+    """
+
+    max_attempts: int = 5
+    backoff_base: float = 0.1
+    backoff_max: float = 20.0
+    statuses: FrozenSet[int] = field(default_factory=lambda: frozenset({500, 502, 503, 504}))
+    codes: FrozenSet[str] = field(
+        default_factory=lambda: frozenset(
+            {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "RequestTimeTooSkewed"}
+        )
+    )
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            raise InvalidArgumentError("max_attempts must be an integer >= 1, not %r" % (self.max_attempts,))
+        if self.backoff_base < 0 or self.backoff_max < 0:
+            raise InvalidArgumentError("backoff values must not be negative")
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """How objects are moved: part size, parallelism and thresholds.
+
+    Memory ceiling: an upload from a stream holds at most
+    ``(max_concurrency + 1) * part_size`` bytes of payload at once (one part
+    being filled, one per worker in flight); a file upload reads its parts in
+    place and holds at most one socket buffer per worker.  A stream of unknown
+    length grows its part size as it goes so that 5 TiB fits in 10,000 parts.
+    """
+
+    part_size: int = 5 * MiB
+    multipart_threshold: int = 8 * MiB
+    max_concurrency: int = 4
+    download_part_size: int = 8 * MiB
+    multipart_download_threshold: int = 16 * MiB
+    io_chunk_size: int = 256 * KiB
+    verify_checksums: bool = True
+
+    def __post_init__(self) -> None:
+        if not MIN_PART_SIZE <= self.part_size <= MAX_PART_SIZE:
+            raise InvalidArgumentError(
+                "part_size must be between 5 MiB and 5 GiB, not %r" % (self.part_size,)
+            )
+        if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
+            raise InvalidArgumentError("max_concurrency must be an integer >= 1, not %r" % (self.max_concurrency,))
+        _positive("multipart_threshold", self.multipart_threshold)
+        _positive("download_part_size", self.download_part_size)
+        _positive("multipart_download_threshold", self.multipart_download_threshold)
+        _positive("io_chunk_size", self.io_chunk_size)

@@ -1,0 +1,1 @@
+"""Pure code: signing, encoding, XML, models, part planning. No I/O, no clock."""

@@ -1,0 +1,1 @@
+"""L5: libcloud's StorageDriver facade."""

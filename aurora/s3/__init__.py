@@ -1,0 +1,1 @@
+"""L3: one thin method per S3 operation."""

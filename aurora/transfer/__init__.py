@@ -1,0 +1,1 @@
+"""L4: multipart uploads and downloads with bounded memory."""

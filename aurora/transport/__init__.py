@@ -1,0 +1,1 @@
+"""L2: the only code that opens sockets (http.client pool, TLS, proxies, retries)."""
