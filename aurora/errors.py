@@ -82,6 +82,7 @@ _DATA_FIELDS = (
     "object_name",
     "upload_id",
     "attempts",
+    "retry_after",
 )
 
 
@@ -97,6 +98,7 @@ class AuroraError(Exception):
         container_name / object_name: what the operation was about.
         upload_id: the multipart upload concerned, when there is one.
         attempts: how many attempts were made before this error was raised.
+        retry_after: seconds the server asked us to wait (``Retry-After``).
     """
 
     def __init__(
@@ -111,6 +113,7 @@ class AuroraError(Exception):
         object_name: Optional[str] = None,
         upload_id: Optional[str] = None,
         attempts: Optional[int] = None,
+        retry_after: Optional[float] = None,
     ) -> None:
         super().__init__(value)
         self.value = value
@@ -122,6 +125,7 @@ class AuroraError(Exception):
         self.object_name = object_name
         self.upload_id = upload_id
         self.attempts = attempts
+        self.retry_after = retry_after
 
     @property
     def message(self) -> str:
