@@ -8,12 +8,13 @@ middle of a transfer.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import FrozenSet
 
 from aurora.errors import InvalidArgumentError
 
-__all__ = ["Timeouts", "RetryPolicy", "TransferConfig", "MiB", "GiB", "TiB"]
+__all__ = ["Config", "Timeouts", "RetryPolicy", "TransferConfig", "KiB", "MiB", "GiB", "TiB"]
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -105,3 +106,27 @@ class TransferConfig:
         _positive("download_part_size", self.download_part_size)
         _positive("multipart_download_threshold", self.multipart_download_threshold)
         _positive("io_chunk_size", self.io_chunk_size)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a driver needs to know about how to talk and transfer.
+
+    Passed to a driver as ``ex_config`` and overridable per call on every
+    transfer method (``ex_config=driver.config.replace(...)``).
+    """
+
+    transfer: TransferConfig = field(default_factory=TransferConfig)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def replace(self, **changes: object) -> "Config":
+        """A copy with fields changed; transfer fields may be given flat.
+
+        ``config.replace(part_size=8 * MiB, retry=RetryPolicy(max_attempts=3))``
+        """
+        transfer_names = {f.name for f in dataclasses.fields(TransferConfig)}
+        flat = {k: v for k, v in changes.items() if k in transfer_names}
+        own = {k: v for k, v in changes.items() if k not in transfer_names}
+        transfer = dataclasses.replace(self.transfer, **flat) if flat else self.transfer  # type: ignore[arg-type]
+        return dataclasses.replace(self, transfer=transfer, **own)  # type: ignore[arg-type]

@@ -1,0 +1,73 @@
+"""Checks on caller input, made before any byte is sent."""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from aurora.errors import InvalidArgumentError, InvalidContainerNameError, InvalidObjectNameError
+
+__all__ = ["validate_bucket_name", "validate_key", "validate_headers", "MAX_KEY_BYTES"]
+
+MAX_KEY_BYTES = 1024
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+
+
+def validate_bucket_name(name: object) -> str:
+    """``name`` if it is a valid S3 bucket name (strict DNS rules), else raise.
+
+    Raises:
+        InvalidContainerNameError: naming the value and the rule it breaks.
+    """
+    if not isinstance(name, str):
+        raise InvalidContainerNameError("bucket name must be a string, not %r" % (name,), None, None)
+    reason = None
+    if not 3 <= len(name) <= 63:
+        reason = "must be 3 to 63 characters long"
+    elif not _BUCKET_RE.match(name):
+        reason = "may hold only lower-case letters, digits, '.' and '-', and must start and end with a letter or digit"
+    elif ".." in name or ".-" in name or "-." in name:
+        reason = "must not contain '..', '.-' or '-.'"
+    elif _IP_RE.match(name):
+        reason = "must not look like an IP address"
+    elif name.startswith("xn--") or name.endswith("-s3alias"):
+        reason = "must not use a reserved prefix or suffix"
+    if reason:
+        raise InvalidContainerNameError("invalid bucket name %r: %s" % (name, reason), None, name)
+    return name
+
+
+def validate_key(key: object) -> str:
+    """``key`` if S3 can store it (1 to 1,024 UTF-8 bytes), else raise."""
+    if not isinstance(key, str):
+        raise InvalidObjectNameError("object name must be a string, not %r" % (key,), None, None)
+    size = len(key.encode("utf-8", "surrogatepass"))
+    if size == 0:
+        raise InvalidObjectNameError("object name must not be empty", None, key)
+    if size > MAX_KEY_BYTES:
+        raise InvalidObjectNameError(
+            "object name %r... is %d bytes long; S3 allows %d" % (key[:40], size, MAX_KEY_BYTES), None, key
+        )
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidObjectNameError("object name %r is not valid Unicode text" % (key,), None, key) from None
+    return key
+
+
+def validate_headers(headers: Mapping[str, str]) -> None:
+    """Refuse header names or values that could split or corrupt the request."""
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or any(c in name for c in "\r\n:\0 \t"):
+            raise InvalidArgumentError("invalid header name %r" % (name,))
+        if not isinstance(value, str):
+            raise InvalidArgumentError("header %s must be a string, not %s" % (name, type(value).__name__))
+        if "\r" in value or "\n" in value or "\0" in value:
+            raise InvalidArgumentError("header %s has a CR, LF or NUL in its value" % (name,))
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise InvalidArgumentError(
+                "header %s has characters HTTP cannot carry: %r" % (name, value[:60])
+            ) from None
