@@ -1,0 +1,442 @@
+"""Parsers from S3 response bodies (bytes) to the frozen values of :mod:`aurora.core.models`.
+
+Why the parsers are careful:
+
+* Bodies come from the network, so a body carrying ``<!DOCTYPE`` or ``<!ENTITY``
+  is refused outright (no entity expansion, no external entities).  The body is
+  decoded as UTF-8 first and the refusal checks the very text handed to the
+  parser, so no declared encoding can smuggle a DOCTYPE past the check.
+* Whatever the bytes, a parser raises only :class:`~aurora.errors.XMLParseError`
+  (an :class:`~aurora.errors.AuroraError`); its message names what was wrong and
+  quotes at most a short, sanitised excerpt of the body.
+* Elements are matched by local name, so the S3 namespace (or any other, or
+  none) does not matter: some S3-compatible servers omit it.
+* ``parse_error`` never raises: it is called on whatever an error answer carried.
+
+URL-encoded listings: when a listing body says ``<EncodingType>url</EncodingType>``
+the key-like fields are decoded, whatever the caller asked for, because the body
+is the only reliable witness of what the server did.  They are decoded with
+``urllib.parse.unquote_plus``: AWS S3 encodes a space as ``+`` (botocore decodes
+with ``unquote_plus`` in ``botocore.handlers._decode_list_object``; measured
+``a b.txt`` -> ``a+b.txt`` and ``a+b.txt`` -> ``a%2Bb.txt`` in
+brekkylab/backlot#178 and bcgov/gwells#1801), while Ceph RGW and moto send
+``%20`` (ceph/s3-tests ``test_bucket_list_encoding_basic`` expects
+``quux%20ab/`` and ``asdf%2Bb``).  Every one of them encodes a literal ``+`` as
+``%2B``, so ``unquote_plus`` reads all of them right.  Continuation tokens and
+upload ids are opaque and never decoded.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Callable, List, Optional, Tuple
+from urllib.parse import unquote_plus
+
+from aurora.core.models import (
+    BucketInfo,
+    CompleteMultipartResult,
+    CopyResult,
+    DeleteError,
+    DeleteObjectsResult,
+    ErrorDocument,
+    InitiateMultipartResult,
+    ListMultipartUploadsResult,
+    ListObjectsResult,
+    ListPartsResult,
+    MultipartUploadInfo,
+    ObjectInfo,
+    PartInfo,
+)
+from aurora.errors import XMLParseError
+
+__all__ = [
+    "parse_list_buckets",
+    "parse_list_objects",
+    "parse_list_multipart_uploads",
+    "parse_initiate_multipart",
+    "parse_complete_multipart",
+    "parse_list_parts",
+    "parse_copy_result",
+    "parse_error",
+    "parse_location",
+    "parse_delete_result",
+    "is_error_document",
+]
+
+_FORBIDDEN = re.compile(r"<!\s*(doctype|entity)", re.IGNORECASE)
+_DIGITS = re.compile(r"[0-9]{1,20}")
+_EXCERPT_CHARS = 80
+_NAME_CHARS = 60
+
+Decoder = Callable[[str], str]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _excerpt(text: str, limit: int = _EXCERPT_CHARS) -> str:
+    """A short, printable quotation of untrusted text for an error message."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text[:limit])
+    return repr(cleaned + ("..." if len(text) > limit else ""))
+
+
+def _body_text(body: bytes) -> str:
+    """The body as text, refused when it is not UTF-8 or carries a DOCTYPE/ENTITY."""
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise XMLParseError(f"expected a bytes body, got {type(body).__name__}")
+    try:
+        text = bytes(body).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise XMLParseError(f"response body is not UTF-8 (byte {exc.start})") from None
+    text = text.lstrip("\ufeff \t\r\n")  # AWS pads slow answers with leading whitespace
+    if _FORBIDDEN.search(text):
+        raise XMLParseError("refusing an XML body with a DOCTYPE or ENTITY declaration")
+    return text
+
+
+def _tag_name(element: ET.Element) -> str:
+    """An element's local name, shortened and sanitised for a message."""
+    return _excerpt(_local(element.tag), _NAME_CHARS)[1:-1]
+
+
+def _local(tag: object) -> str:
+    """The tag without its ``{namespace}``; comments and PIs have no name."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _parse_root(body: bytes) -> ET.Element:
+    text = _body_text(body)
+    if not text:
+        raise XMLParseError("empty response body where XML was expected")
+    try:
+        return ET.fromstring(text)
+    except (ET.ParseError, ValueError) as exc:
+        raise XMLParseError(f"malformed XML ({_excerpt(str(exc))}): {_excerpt(text)}") from None
+
+
+def _root(body: bytes, *names: str) -> ET.Element:
+    """The parsed root, which must carry one of ``names`` as its local name."""
+    root = _parse_root(body)
+    if _local(root.tag) not in names:
+        expected = "> or <".join(names)
+        raise XMLParseError(f"expected <{expected}> but the body's root is <{_tag_name(root)}>")
+    return root
+
+
+def _children(parent: ET.Element, name: str) -> List[ET.Element]:
+    return [child for child in parent if _local(child.tag) == name]
+
+
+def _child(parent: ET.Element, name: str) -> Optional[ET.Element]:
+    for child in parent:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _text(parent: ET.Element, name: str) -> Optional[str]:
+    """Text of the first child ``name``: ``""`` when empty, None when absent."""
+    child = _child(parent, name)
+    if child is None:
+        return None
+    return child.text or ""
+
+
+def _path_text(parent: ET.Element, *names: str) -> Optional[str]:
+    node: Optional[ET.Element] = parent
+    for name in names[:-1]:
+        node = _child(node, name) if node is not None else None
+    return _text(node, names[-1]) if node is not None else None
+
+
+def _required(parent: ET.Element, name: str) -> str:
+    value = _text(parent, name)
+    if value is None:
+        raise XMLParseError(f"missing <{name}> in <{_tag_name(parent)}>")
+    return value
+
+
+def _int(value: Optional[str], name: str) -> Optional[int]:
+    """A non-negative decimal integer (ASCII digits only), or None when absent/empty."""
+    if value is None or not value.strip():
+        return None
+    if not _DIGITS.fullmatch(value.strip()):
+        raise XMLParseError(f"<{name}> is not a non-negative integer: {_excerpt(value)}")
+    return int(value.strip())
+
+
+def _required_int(parent: ET.Element, name: str) -> int:
+    value = _int(_required(parent, name), name)
+    if value is None:
+        raise XMLParseError(f"empty <{name}> in <{_tag_name(parent)}>")
+    return value
+
+
+def _bool(parent: ET.Element, name: str) -> bool:
+    """``true``/``false`` (any case); an absent element is false."""
+    value = _text(parent, name)
+    if value is None or not value.strip():
+        return False
+    word = value.strip().lower()
+    if word not in ("true", "false"):
+        raise XMLParseError(f"<{name}> is not true or false: {_excerpt(value)}")
+    return word == "true"
+
+
+def _etag(value: Optional[str]) -> str:
+    """The ETag without surrounding whitespace and quotes (``&quot;`` is already decoded)."""
+    return (value or "").strip().strip('"')
+
+
+def _none_if_empty(value: Optional[str]) -> Optional[str]:
+    return value if value else None
+
+
+def _url_decode(value: str) -> str:
+    try:
+        return unquote_plus(value, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise XMLParseError(f"url-encoded value is not UTF-8: {_excerpt(value)}") from None
+
+
+def _decoder(root: ET.Element) -> Decoder:
+    """url-decoding when the body declares ``<EncodingType>url</EncodingType>``."""
+    encoding = (_text(root, "EncodingType") or "").strip().lower()
+    return _url_decode if encoding == "url" else _identity
+
+
+def _identity(value: str) -> str:
+    return value
+
+
+def _optional(value: Optional[str], decode: Decoder) -> Optional[str]:
+    return decode(value) if value is not None else None
+
+
+def _common_prefixes(root: ET.Element, decode: Decoder) -> Tuple[str, ...]:
+    prefixes = []
+    for node in _children(root, "CommonPrefixes"):
+        for prefix in _children(node, "Prefix"):
+            prefixes.append(decode(prefix.text or ""))
+    return tuple(prefixes)
+
+
+# ---------------------------------------------------------------- buckets
+
+
+def parse_list_buckets(body: bytes) -> Tuple[BucketInfo, ...]:
+    """The buckets of a ListBuckets (``ListAllMyBucketsResult``) answer."""
+    root = _root(body, "ListAllMyBucketsResult")
+    buckets = _child(root, "Buckets")
+    if buckets is None:
+        return ()
+    return tuple(
+        BucketInfo(name=_required(node, "Name"), creation_date=_text(node, "CreationDate"))
+        for node in _children(buckets, "Bucket")
+    )
+
+
+def parse_location(body: bytes) -> str:
+    """The region of a GetBucketLocation answer; ``""`` means us-east-1."""
+    root = _root(body, "LocationConstraint")
+    return (root.text or "").strip()
+
+
+# ---------------------------------------------------------------- listings
+
+
+def _object_info(node: ET.Element, decode: Decoder) -> ObjectInfo:
+    size = _required_int(node, "Size")
+    return ObjectInfo(
+        key=decode(_required(node, "Key")),
+        size=size,
+        etag=_etag(_text(node, "ETag")),
+        last_modified=_text(node, "LastModified"),
+        storage_class=_text(node, "StorageClass"),
+        owner_id=_path_text(node, "Owner", "ID"),
+        owner_name=_path_text(node, "Owner", "DisplayName"),
+    )
+
+
+def parse_list_objects(body: bytes) -> ListObjectsResult:
+    """One page of ListObjects V1 or V2 (``ListBucketResult``).
+
+    ``next_continuation_token`` is V2's ``NextContinuationToken``.  ``next_marker``
+    is ``NextMarker`` when the server sent one; when the page is truncated and
+    the server sent neither (V1 without a delimiter does not), it is the last key
+    or the last common prefix of the page, whichever sorts later, which is where
+    the next page must start (S3 orders by UTF-8 bytes, i.e. by code point).
+    A truncated page with nothing to continue from is refused, since a caller
+    would otherwise ask for the same page forever.
+    """
+    root = _root(body, "ListBucketResult")
+    decode = _decoder(root)
+    objects = tuple(_object_info(node, decode) for node in _children(root, "Contents"))
+    prefixes = _common_prefixes(root, decode)
+    truncated = _bool(root, "IsTruncated")
+    token = _none_if_empty(_text(root, "NextContinuationToken"))
+    marker = _none_if_empty(_optional(_text(root, "NextMarker"), decode))
+    if truncated and token is None and marker is None:
+        candidates = [objects[-1].key] if objects else []
+        candidates += [prefixes[-1]] if prefixes else []
+        if not candidates:
+            raise XMLParseError("truncated listing without NextMarker, NextContinuationToken, keys or prefixes")
+        marker = max(candidates)
+    return ListObjectsResult(
+        objects=objects,
+        common_prefixes=prefixes,
+        is_truncated=truncated,
+        next_marker=marker,
+        next_continuation_token=token,
+        name=_text(root, "Name"),
+        prefix=_optional(_text(root, "Prefix"), decode),
+    )
+
+
+def _upload_info(node: ET.Element, decode: Decoder) -> MultipartUploadInfo:
+    upload_id = _required(node, "UploadId")
+    return MultipartUploadInfo(
+        key=decode(_required(node, "Key")),
+        upload_id=upload_id,
+        initiated=_text(node, "Initiated"),
+        initiator_id=_path_text(node, "Initiator", "ID"),
+        initiator_name=_path_text(node, "Initiator", "DisplayName"),
+        owner_id=_path_text(node, "Owner", "ID"),
+        owner_name=_path_text(node, "Owner", "DisplayName"),
+        storage_class=_text(node, "StorageClass"),
+    )
+
+
+def parse_list_multipart_uploads(body: bytes) -> ListMultipartUploadsResult:
+    """One page of ListMultipartUploads; empty next markers become None."""
+    root = _root(body, "ListMultipartUploadsResult")
+    decode = _decoder(root)
+    return ListMultipartUploadsResult(
+        uploads=tuple(_upload_info(node, decode) for node in _children(root, "Upload")),
+        common_prefixes=_common_prefixes(root, decode),
+        is_truncated=_bool(root, "IsTruncated"),
+        next_key_marker=_none_if_empty(_optional(_text(root, "NextKeyMarker"), decode)),
+        next_upload_id_marker=_none_if_empty(_text(root, "NextUploadIdMarker")),
+    )
+
+
+def parse_list_parts(body: bytes) -> ListPartsResult:
+    """One page of ListParts (moto names the root ``ListPartsResponse``)."""
+    root = _root(body, "ListPartsResult", "ListPartsResponse")
+    parts = tuple(
+        PartInfo(
+            part_number=_required_int(node, "PartNumber"),
+            etag=_etag(_required(node, "ETag")),
+            size=_int(_text(node, "Size"), "Size") or 0,
+            last_modified=_text(node, "LastModified"),
+        )
+        for node in _children(root, "Part")
+    )
+    return ListPartsResult(
+        parts=parts,
+        is_truncated=_bool(root, "IsTruncated"),
+        next_part_number_marker=_int(_text(root, "NextPartNumberMarker"), "NextPartNumberMarker"),
+    )
+
+
+# ---------------------------------------------------------------- multipart and copy
+
+
+def parse_initiate_multipart(body: bytes) -> InitiateMultipartResult:
+    """The upload id (with bucket and key) of a CreateMultipartUpload answer."""
+    root = _root(body, "InitiateMultipartUploadResult")
+    upload_id = _required(root, "UploadId").strip()
+    if not upload_id:
+        raise XMLParseError("empty <UploadId> in <InitiateMultipartUploadResult>")
+    return InitiateMultipartResult(bucket=_required(root, "Bucket"), key=_required(root, "Key"), upload_id=upload_id)
+
+
+def parse_complete_multipart(body: bytes) -> CompleteMultipartResult:
+    """A CompleteMultipartUpload answer.
+
+    S3 may answer 200 and still carry an ``<Error>`` document (check
+    :func:`is_error_document` first; here it is refused as the wrong root).
+    Ceph RGW sends an empty ``<ETag/>``, so an empty or absent ETag gives ``""``.
+    moto names the root ``CompleteMultipartUploadResponse``.
+    """
+    root = _root(body, "CompleteMultipartUploadResult", "CompleteMultipartUploadResponse")
+    return CompleteMultipartResult(
+        location=_text(root, "Location"),
+        bucket=_text(root, "Bucket"),
+        key=_text(root, "Key"),
+        etag=_etag(_text(root, "ETag")),
+    )
+
+
+def parse_copy_result(body: bytes) -> CopyResult:
+    """A CopyObject (``CopyObjectResult``) or UploadPartCopy (``CopyPartResult``) answer."""
+    root = _root(body, "CopyObjectResult", "CopyPartResult")
+    etag = _etag(_required(root, "ETag"))
+    if not etag:
+        raise XMLParseError(f"empty <ETag> in <{_tag_name(root)}>")
+    return CopyResult(etag=etag, last_modified=_text(root, "LastModified"))
+
+
+def parse_delete_result(body: bytes) -> DeleteObjectsResult:
+    """The deleted keys and per-key errors of a DeleteObjects answer."""
+    root = _root(body, "DeleteResult")
+    deleted = tuple(_required(node, "Key") for node in _children(root, "Deleted"))
+    errors = tuple(
+        DeleteError(key=_required(node, "Key"), code=_text(node, "Code"), message=_text(node, "Message"))
+        for node in _children(root, "Error")
+    )
+    return DeleteObjectsResult(deleted=deleted, errors=errors)
+
+
+# ---------------------------------------------------------------- errors
+
+
+_ERROR_FIELDS = ("Code", "Message", "RequestId", "HostId", "Resource", "BucketName", "Key")
+
+
+def _error_element(body: bytes) -> Optional[ET.Element]:
+    """The ``<Error>`` element of a body, or None when there is none or the body is garbage."""
+    try:
+        root = _parse_root(body)
+    except XMLParseError:
+        return None
+    if _local(root.tag) == "ErrorResponse":  # the STS/IAM shape some gateways use
+        return _child(root, "Error")
+    return root if _local(root.tag) == "Error" else None
+
+
+def is_error_document(body: bytes) -> bool:
+    """Whether ``body`` is an S3 ``<Error>`` document; never raises.
+
+    CompleteMultipartUpload and UploadPartCopy may answer 200 with an error
+    document, so their callers must look before they parse.
+    """
+    return _error_element(body) is not None
+
+
+def parse_error(body: bytes) -> ErrorDocument:
+    """The fields of an S3 error body; ``ErrorDocument()`` (code None) for anything else.
+
+    Never raises: it reads whatever an error answer carried, HTML included.
+    Other childless children (``UploadId``, ``StringToSign``...) are kept, in
+    order, in ``extra``.
+    """
+    error = _error_element(body)
+    if error is None:
+        return ErrorDocument()
+    extra = tuple(
+        (_local(child.tag), child.text or "")
+        for child in error
+        if _local(child.tag) and _local(child.tag) not in _ERROR_FIELDS and len(child) == 0
+    )
+    return ErrorDocument(
+        code=_text(error, "Code"),
+        message=_text(error, "Message"),
+        request_id=_text(error, "RequestId"),
+        host_id=_text(error, "HostId"),
+        resource=_text(error, "Resource"),
+        bucket_name=_text(error, "BucketName"),
+        key=_text(error, "Key"),
+        extra=extra,
+    )
