@@ -288,8 +288,8 @@ class BucketNotEmpty(S3ResponseError, ContainerIsNotEmptyError):
     pass
 
 
-class BucketAlreadyExists(S3ResponseError, ContainerAlreadyExistsError):
-    pass
+class BucketAlreadyExists(S3ResponseError, ContainerAlreadyExistsError, InvalidContainerNameError):
+    """Someone else owns the name; libcloud raises InvalidContainerNameError here."""
 
 
 class BucketAlreadyOwnedByYou(S3ResponseError, ContainerAlreadyExistsError):

@@ -1,0 +1,643 @@
+"""The S3 family of drivers: one ``BaseS3StorageDriver`` configured by values.
+
+Region, endpoint and signature version are constructor arguments, not
+subclasses; the named subclasses exist only where libcloud has a provider name.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+from aurora.config import Config, Timeouts
+from aurora.core.credentials import Credentials
+from aurora.core.models import ObjectInfo
+from aurora.core.validation import validate_bucket_name, validate_key
+from aurora.drivers.base import DEFAULT_CONTENT_TYPE, Container, Object, StorageDriver, validate_byte_range
+from aurora.errors import (
+    AuroraError,
+    ContainerDoesNotExistError,
+    InvalidArgumentError,
+    InvalidCredsError,
+    LibcloudError,
+    ObjectDoesNotExistError,
+    TransferError,
+)
+from aurora.s3.client import S3Client, header_dict
+from aurora.transfer.download import download_file, iter_object
+from aurora.transfer.upload import UploadResult, upload_file, upload_stream
+from aurora.transport.connection import Transport
+from aurora.transport.response import Headers
+
+__all__ = ["BaseS3StorageDriver", "S3StorageDriver", "S3MultipartUpload", "REGION_TO_HOST_MAP"]
+
+Progress = Callable[[int, Optional[int]], None]
+
+REGION_TO_HOST_MAP = {
+    "us-east-1": "s3.amazonaws.com",
+    "us-east-2": "s3.us-east-2.amazonaws.com",
+    "us-west-1": "s3.us-west-1.amazonaws.com",
+    "us-west-2": "s3.us-west-2.amazonaws.com",
+    "ca-central-1": "s3.ca-central-1.amazonaws.com",
+    "eu-west-1": "s3.eu-west-1.amazonaws.com",
+    "eu-west-2": "s3.eu-west-2.amazonaws.com",
+    "eu-west-3": "s3.eu-west-3.amazonaws.com",
+    "eu-central-1": "s3.eu-central-1.amazonaws.com",
+    "eu-north-1": "s3.eu-north-1.amazonaws.com",
+    "eu-south-1": "s3.eu-south-1.amazonaws.com",
+    "ap-south-1": "s3.ap-south-1.amazonaws.com",
+    "ap-southeast-1": "s3.ap-southeast-1.amazonaws.com",
+    "ap-southeast-2": "s3.ap-southeast-2.amazonaws.com",
+    "ap-northeast-1": "s3.ap-northeast-1.amazonaws.com",
+    "ap-northeast-2": "s3.ap-northeast-2.amazonaws.com",
+    "ap-northeast-3": "s3.ap-northeast-3.amazonaws.com",
+    "sa-east-1": "s3.sa-east-1.amazonaws.com",
+    "cn-north-1": "s3.cn-north-1.amazonaws.com.cn",
+    "cn-northwest-1": "s3.cn-northwest-1.amazonaws.com.cn",
+    "us-gov-east-1": "s3.us-gov-east-1.amazonaws.com",
+    "us-gov-west-1": "s3.us-gov-west-1.amazonaws.com",
+    "me-south-1": "s3.me-south-1.amazonaws.com",
+    "me-central-1": "s3.me-central-1.amazonaws.com",
+    "af-south-1": "s3.af-south-1.amazonaws.com",
+}
+
+_STORAGE_CLASSES = (
+    "standard",
+    "reduced_redundancy",
+    "standard_ia",
+    "onezone_ia",
+    "intelligent_tiering",
+    "glacier",
+    "deep_archive",
+    "glacier_ir",
+)
+
+_EXTRA_HEADERS = {
+    "cache_control": "Cache-Control",
+    "content_disposition": "Content-Disposition",
+    "content_encoding": "Content-Encoding",
+    "content_language": "Content-Language",
+    "expires": "Expires",
+}
+
+
+class S3MultipartUpload:
+    """An in-progress multipart upload, with libcloud's fields."""
+
+    def __init__(self, key: str, id: str, created_at: Optional[str], initiator: Optional[str], owner: Optional[str]):
+        self.key = key
+        self.id = id
+        self.created_at = created_at
+        self.initiator = initiator
+        self.owner = owner
+
+    def __repr__(self) -> str:
+        return "<S3MultipartUpload: key=%s>" % (self.key,)
+
+
+def _host_header(host: str, port: int, secure: bool) -> str:
+    bracketed = "[%s]" % host if ":" in host and not host.startswith("[") else host
+    return bracketed if port == (443 if secure else 80) else "%s:%d" % (bracketed, port)
+
+
+def _meta_from_headers(headers: Dict[str, str]) -> Dict[str, str]:
+    prefix = "x-amz-meta-"
+    return {name[len(prefix) :]: value for name, value in headers.items() if name.startswith(prefix)}
+
+
+class BaseS3StorageDriver(StorageDriver):
+    """libcloud's storage API over any S3-compatible endpoint.
+
+    Args:
+        key: access key id.
+        secret: secret access key (never shown in a repr or message).
+        secure: HTTPS when true.
+        host, port: the endpoint; port defaults to 443 or 80.
+        api_version: accepted for libcloud compatibility and ignored.
+        region: the SigV4 region (and the bucket LocationConstraint where the
+            driver sends one).
+        signature_version: ``"4"`` (default) or ``"2"``.
+        token: a session token, sent as ``x-amz-security-token``.
+        timeout: seconds, for both connect and read (libcloud's argument).
+        proxy_url: an HTTP proxy, ``http://[user:pass@]host:port``.
+        ex_config: :class:`aurora.config.Config` (part size, concurrency,
+            timeouts, retry policy).
+        ex_ca_cert: a CA bundle file to verify the server with.
+        ex_verify: set False to skip TLS verification (not recommended).
+    """
+
+    name = "Amazon S3 (standard)"
+    website = "http://aws.amazon.com/s3/"
+    supports_s3_multipart_upload = True
+    ex_location_name = ""
+    default_region = "us-east-1"
+    default_host: Optional[str] = None
+    default_signature_version = "4"
+
+    def __init__(
+        self,
+        key: str,
+        secret: Optional[str] = None,
+        secure: bool = True,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        api_version: Optional[str] = None,
+        region: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        self.key = key
+        self.secure = bool(secure)
+        self.region = region or self.default_region
+        self.api_version = api_version
+        self.host = self._resolve_host(host)
+        self.port = int(port) if port else (443 if self.secure else 80)
+        self.signature_version = str(kwargs.pop("signature_version", self.default_signature_version))
+        if self.signature_version not in ("2", "4"):
+            raise InvalidArgumentError("Invalid signature_version: %r" % (self.signature_version,))
+        self.config = self._resolve_config(kwargs)
+        self._credentials = Credentials(key or "", secret or "", kwargs.pop("token", None))
+        self.transport = Transport(
+            self.host,
+            self.port,
+            self.secure,
+            timeouts=self.config.timeouts,
+            verify=bool(kwargs.pop("ex_verify", True)),
+            ca_file=kwargs.pop("ex_ca_cert", None),
+            proxy_url=kwargs.pop("proxy_url", None),
+            max_connections=max(16, self.config.transfer.max_concurrency * 2),
+        )
+        self.client = S3Client(
+            self.transport,
+            self._credentials,
+            host_header=_host_header(self.host, self.port, self.secure),
+            region=self.region,
+            signature_version=self.signature_version,
+            retry=self.config.retry,
+        )
+        self.name = kwargs.pop("name", None) or self.name
+        if kwargs:
+            raise InvalidArgumentError("unexpected arguments: %s" % ", ".join(sorted(kwargs)))
+
+    def _resolve_host(self, host: Optional[str]) -> str:
+        if host:
+            return host
+        if self.default_host:
+            return self.default_host
+        raise LibcloudError("host required", driver=self)
+
+    @staticmethod
+    def _resolve_config(kwargs: Dict[str, Any]) -> Config:
+        config = kwargs.pop("ex_config", None) or Config()
+        if not isinstance(config, Config):
+            raise InvalidArgumentError("ex_config must be an aurora.config.Config, not %r" % (config,))
+        timeout = kwargs.pop("timeout", None)
+        if timeout is not None:
+            config = config.replace(timeouts=Timeouts(connect=float(timeout), read=float(timeout)))
+        return config
+
+    @property
+    def secret(self) -> str:
+        """The secret key (libcloud exposes it; aurora never prints it)."""
+        return self._credentials.secret_key
+
+    def __repr__(self) -> str:
+        return "<%s host=%s:%d secure=%s region=%s sigv%s key=%s>" % (
+            type(self).__name__,
+            self.host,
+            self.port,
+            self.secure,
+            self.region,
+            self.signature_version,
+            self.key,
+        )
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.transport.close()
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.secure else "http"
+
+    # -- containers -------------------------------------------------------
+
+    def iterate_containers(self) -> Iterator[Container]:
+        for bucket in self.client.list_buckets():
+            yield Container(name=bucket.name, extra={"creation_date": bucket.creation_date}, driver=self)
+
+    def get_container(self, container_name: str) -> Container:
+        validate_bucket_name(container_name)
+        try:
+            self.client.head_bucket(container_name)
+        except ContainerDoesNotExistError as error:
+            raise self._bind(error) from None
+        except InvalidCredsError:
+            pass  # libcloud: no permission for HEAD does not mean the bucket is missing
+        return Container(name=container_name, extra={}, driver=self)
+
+    def create_container(self, container_name: str) -> Container:
+        validate_bucket_name(container_name)
+        try:
+            self.client.create_bucket(container_name, self.ex_location_name)
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return Container(name=container_name, extra={}, driver=self)
+
+    def delete_container(self, container: Container) -> bool:
+        try:
+            self.client.delete_bucket(container.name)
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return True
+
+    # -- listing ----------------------------------------------------------
+
+    def iterate_container_objects(
+        self,
+        container: Container,
+        prefix: Optional[str] = None,
+        ex_prefix: Optional[str] = None,
+        ex_delimiter: Optional[str] = None,
+    ) -> Iterator[Object]:
+        """Every object under ``prefix``, page after page (1,000 keys a page).
+
+        With ``ex_delimiter`` only the objects directly under the prefix are
+        yielded; :meth:`ex_list_prefixes` gives the "directories".
+        """
+        for page in self._pages(container.name, prefix or ex_prefix, ex_delimiter):
+            for info in page[0]:
+                yield self._object_from_listing(info, container)
+
+    def list_container_objects(
+        self,
+        container: Container,
+        prefix: Optional[str] = None,
+        ex_prefix: Optional[str] = None,
+        ex_delimiter: Optional[str] = None,
+    ) -> List[Object]:
+        return list(self.iterate_container_objects(container, prefix, ex_prefix, ex_delimiter))
+
+    def ex_list_prefixes(self, container: Container, prefix: str = "", delimiter: str = "/") -> Iterator[str]:
+        """The common prefixes ("directories") directly under ``prefix``."""
+        for page in self._pages(container.name, prefix, delimiter):
+            yield from page[1]
+
+    def _pages(
+        self, bucket: str, prefix: Optional[str], delimiter: Optional[str]
+    ) -> Iterator[Tuple[Tuple[ObjectInfo, ...], Tuple[str, ...]]]:
+        marker: Optional[str] = None
+        while True:
+            try:
+                page = self.client.list_objects(bucket, prefix=prefix, delimiter=delimiter, marker=marker)
+            except AuroraError as error:
+                raise self._bind(error) from None
+            yield page.objects, page.common_prefixes
+            if not page.is_truncated:
+                return
+            if not page.next_marker or page.next_marker == marker:
+                raise LibcloudError("listing of %s is truncated but gives no next marker" % bucket, driver=self)
+            marker = page.next_marker
+
+    def _object_from_listing(self, info: ObjectInfo, container: Container) -> Object:
+        extra = {
+            "last_modified": info.last_modified,
+            "etag": info.etag,
+            "storage_class": info.storage_class,
+        }
+        meta = {"owner": {"id": info.owner_id, "display_name": info.owner_name}}
+        return Object(info.key, info.size, info.etag, extra, meta, container, self)
+
+    # -- objects ----------------------------------------------------------
+
+    def get_object(self, container_name: str, object_name: str) -> Object:
+        validate_bucket_name(container_name)
+        validate_key(object_name)
+        container = Container(name=container_name, extra={}, driver=self)
+        try:
+            headers = self.client.head_object(container_name, object_name)
+        except ObjectDoesNotExistError as error:
+            self.get_container(container_name)  # a missing bucket is the better answer
+            raise self._bind(error) from None
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return self._object_from_headers(object_name, container, headers)
+
+    def _object_from_headers(self, name: str, container: Container, headers: Headers) -> Object:
+        values = header_dict(headers)
+        etag = values.get("etag", "")
+        extra: Dict[str, Any] = {}
+        for header, field in (
+            ("content-type", "content_type"),
+            ("etag", "etag"),
+            ("content-encoding", "content_encoding"),
+            ("last-modified", "last_modified"),
+            ("cache-control", "cache_control"),
+            ("content-disposition", "content_disposition"),
+            ("content-language", "content_language"),
+            ("x-amz-storage-class", "storage_class"),
+            ("x-amz-version-id", "version_id"),
+            ("x-amz-server-side-encryption", "server_side_encryption"),
+        ):
+            if header in values:
+                extra[field] = values[header]
+        size = int(values.get("content-length", "0"))
+        return Object(name, size, etag.strip('"') or None, extra, _meta_from_headers(values), container, self)
+
+    def _object_headers(
+        self,
+        object_name: str,
+        extra: Optional[Dict[str, Any]],
+        headers: Optional[Dict[str, str]],
+        storage_class: Optional[str],
+        file_path: Optional[str] = None,
+    ) -> Dict[str, str]:
+        """The request headers that describe a new object."""
+        extra = extra or {}
+        out: Dict[str, str] = dict(headers or {})
+        content_type = extra.get("content_type") or mimetypes.guess_type(file_path or object_name)[0]
+        out["Content-Type"] = content_type or DEFAULT_CONTENT_TYPE
+        for name, value in (extra.get("meta_data") or {}).items():
+            out["x-amz-meta-%s" % name] = str(value)
+        if extra.get("acl"):
+            out["x-amz-acl"] = str(extra["acl"])
+        for field, header in _EXTRA_HEADERS.items():
+            if extra.get(field):
+                out[header] = str(extra[field])
+        storage_class = storage_class or extra.get("storage_class")
+        if storage_class:
+            if str(storage_class).lower() not in _STORAGE_CLASSES:
+                raise InvalidArgumentError("Invalid storage class value: %s" % (storage_class,))
+            out["x-amz-storage-class"] = str(storage_class).upper()
+        return out
+
+    def _uploaded(
+        self, result: UploadResult, object_name: str, container: Container, headers: Dict[str, str]
+    ) -> Object:
+        extra = {"acl": headers.get("x-amz-acl"), "content_type": headers.get("Content-Type"), "etag": result.etag}
+        meta = _meta_from_headers({k.lower(): v for k, v in headers.items()})
+        return Object(object_name, result.size, result.etag, extra, meta, container, self)
+
+    def upload_object(
+        self,
+        file_path: str,
+        container: Container,
+        object_name: str,
+        extra: Optional[Dict[str, Any]] = None,
+        verify_hash: bool = True,
+        headers: Optional[Dict[str, str]] = None,
+        ex_storage_class: Optional[str] = None,
+        ex_progress: Optional[Progress] = None,
+        ex_config: Optional[Config] = None,
+    ) -> Object:
+        """Upload a file, in parallel parts above the multipart threshold."""
+        validate_key(object_name)
+        request_headers = self._object_headers(object_name, extra, headers, ex_storage_class, file_path)
+        config = ex_config or self.config
+        try:
+            result = upload_file(
+                self.client,
+                container.name,
+                object_name,
+                file_path,
+                config=config.transfer,
+                headers=request_headers,
+                progress=ex_progress,
+                verify=verify_hash,
+            )
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return self._uploaded(result, object_name, container, request_headers)
+
+    def upload_object_via_stream(
+        self,
+        iterator: Any,
+        container: Container,
+        object_name: str,
+        extra: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, str]] = None,
+        ex_storage_class: Optional[str] = None,
+        ex_progress: Optional[Progress] = None,
+        ex_config: Optional[Config] = None,
+    ) -> Object:
+        """Upload from an iterator of bytes or a binary file object.
+
+        A stream shorter than one part goes as a single PUT; a longer one as a
+        multipart upload holding at most (max_concurrency + 1) parts in memory.
+        """
+        validate_key(object_name)
+        request_headers = self._object_headers(object_name, extra, headers, ex_storage_class)
+        config = ex_config or self.config
+        try:
+            result = upload_stream(
+                self.client,
+                container.name,
+                object_name,
+                iterator,
+                config=config.transfer,
+                headers=request_headers,
+                progress=ex_progress,
+            )
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return self._uploaded(result, object_name, container, request_headers)
+
+    def _destination(self, obj: Object, destination_path: str) -> str:
+        """The file to write: ``destination_path``, or the key inside it if a directory.
+
+        A key that would land outside the directory (``../x``, ``/etc/x``) is refused.
+        """
+        if os.path.isdir(destination_path) or destination_path.endswith(("/", os.sep)):
+            if not os.path.isdir(destination_path):
+                raise LibcloudError("Path %s does not exist" % (destination_path,), driver=self)
+            root = os.path.realpath(destination_path)
+            target = os.path.realpath(os.path.join(root, obj.name))
+            if os.path.commonpath([root, target]) != root or target == root:
+                raise InvalidArgumentError(
+                    "object name %r would be written outside %s" % (obj.name, destination_path)
+                )
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            return target
+        return destination_path
+
+    def download_object(
+        self,
+        obj: Object,
+        destination_path: str,
+        overwrite_existing: bool = False,
+        delete_on_failure: bool = True,
+        ex_progress: Optional[Progress] = None,
+        ex_config: Optional[Config] = None,
+    ) -> bool:
+        """Stream the object into a temporary file, renamed into place when complete.
+
+        Returns False (as libcloud does) when fewer bytes arrived than the
+        object's size; nothing is left at the destination then.
+        """
+        return self._download(obj, destination_path, None, overwrite_existing, ex_progress, ex_config)
+
+    def download_object_range(
+        self,
+        obj: Object,
+        destination_path: str,
+        start_bytes: int,
+        end_bytes: Optional[int] = None,
+        overwrite_existing: bool = False,
+        delete_on_failure: bool = True,
+        ex_progress: Optional[Progress] = None,
+        ex_config: Optional[Config] = None,
+    ) -> bool:
+        """Download bytes ``[start_bytes, end_bytes)`` (end exclusive, as in libcloud)."""
+        validate_byte_range(start_bytes, end_bytes)
+        byte_range = (start_bytes, None if end_bytes is None else end_bytes - 1)
+        return self._download(obj, destination_path, byte_range, overwrite_existing, ex_progress, ex_config)
+
+    def _download(
+        self,
+        obj: Object,
+        destination_path: str,
+        byte_range: Optional[Tuple[int, Optional[int]]],
+        overwrite: bool,
+        progress: Optional[Progress],
+        config: Optional[Config],
+    ) -> bool:
+        target = self._destination(obj, destination_path)
+        if os.path.exists(target) and not overwrite:
+            raise LibcloudError(
+                "File %s already exists, but overwrite_existing=False" % (target,), driver=self
+            )
+        try:
+            download_file(
+                self.client,
+                obj.container.name,
+                obj.name,
+                target,
+                config=(config or self.config).transfer,
+                byte_range=byte_range,
+                expected_size=obj.size if byte_range is None else None,
+                expected_etag=obj.hash,
+                overwrite=overwrite,
+                progress=progress,
+            )
+        except TransferError:
+            return False
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return True
+
+    def download_object_as_stream(self, obj: Object, chunk_size: Optional[int] = None) -> Iterator[bytes]:
+        return self._stream(obj, None, chunk_size)
+
+    def download_object_range_as_stream(
+        self, obj: Object, start_bytes: int, end_bytes: Optional[int] = None, chunk_size: Optional[int] = None
+    ) -> Iterator[bytes]:
+        validate_byte_range(start_bytes, end_bytes)
+        return self._stream(obj, (start_bytes, None if end_bytes is None else end_bytes - 1), chunk_size)
+
+    def _stream(
+        self, obj: Object, byte_range: Optional[Tuple[int, Optional[int]]], chunk_size: Optional[int]
+    ) -> Iterator[bytes]:
+        try:
+            yield from iter_object(
+                self.client, obj.container.name, obj.name, byte_range=byte_range, chunk_size=chunk_size
+            )
+        except AuroraError as error:
+            raise self._bind(error) from None
+
+    def delete_object(self, obj: Object) -> bool:
+        try:
+            self.client.delete_object(obj.container.name, obj.name)
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return True
+
+    # -- multipart housekeeping ------------------------------------------
+
+    def ex_iterate_multipart_uploads(
+        self, container: Container, prefix: Optional[str] = None, delimiter: Optional[str] = None
+    ) -> Iterator[S3MultipartUpload]:
+        """Every multipart upload in progress in ``container``."""
+        key_marker: Optional[str] = None
+        upload_marker: Optional[str] = None
+        while True:
+            try:
+                page = self.client.list_multipart_uploads(
+                    container.name,
+                    prefix=prefix,
+                    delimiter=delimiter,
+                    key_marker=key_marker,
+                    upload_id_marker=upload_marker,
+                )
+            except AuroraError as error:
+                raise self._bind(error) from None
+            for upload in page.uploads:
+                yield S3MultipartUpload(
+                    upload.key, upload.upload_id, upload.initiated, upload.initiator_name, upload.owner_name
+                )
+            if not page.is_truncated or not (page.next_key_marker or page.next_upload_id_marker):
+                return
+            key_marker, upload_marker = page.next_key_marker, page.next_upload_id_marker
+
+    def ex_cleanup_all_multipart_uploads(self, container: Container, prefix: Optional[str] = None) -> None:
+        """Abort every multipart upload in progress (under ``prefix``)."""
+        for upload in list(self.ex_iterate_multipart_uploads(container, prefix)):
+            try:
+                self.client.abort_multipart_upload(container.name, upload.key, upload.id)
+            except AuroraError as error:
+                raise self._bind(error) from None
+
+    # -- presigned URLs ---------------------------------------------------
+
+    def ex_presign_url(
+        self,
+        container_name: str,
+        object_name: str,
+        method: str = "GET",
+        expires: int = 3600,
+        headers: Optional[Dict[str, str]] = None,
+    ) -> str:
+        """A URL that lets anyone ``method`` the object until ``expires`` seconds pass.
+
+        Signed in the driver's signature version (SigV4: at most 7 days).
+        """
+        validate_bucket_name(container_name)
+        validate_key(object_name)
+        if method.upper() not in ("GET", "PUT", "DELETE", "HEAD"):
+            raise InvalidArgumentError("method must be GET, PUT, DELETE or HEAD, not %r" % (method,))
+        if not isinstance(expires, int) or not 1 <= expires <= 604800:
+            raise InvalidArgumentError("expires must be between 1 and 604800 seconds, not %r" % (expires,))
+        return self.client.presign(
+            method, container_name, object_name, expires=expires, scheme=self.scheme, headers=headers
+        )
+
+    def _bind(self, error: AuroraError) -> AuroraError:
+        """Attach this driver to an error raised below the facade (libcloud's ``driver``)."""
+        error.driver = self
+        return error
+
+
+class S3StorageDriver(BaseS3StorageDriver):
+    """Amazon S3; ``region`` picks the endpoint (libcloud's host table)."""
+
+    name = "Amazon S3"
+    type = "s3"
+
+    def _resolve_host(self, host: Optional[str]) -> str:
+        if host:
+            return host
+        if self.region in REGION_TO_HOST_MAP:
+            return REGION_TO_HOST_MAP[self.region]
+        suffix = ".amazonaws.com.cn" if self.region.startswith("cn-") else ".amazonaws.com"
+        return "s3.%s%s" % (self.region, suffix)
+
+    @property
+    def ex_location_name(self) -> str:  # type: ignore[override]
+        return "" if self.region == "us-east-1" else self.region
+
+    @classmethod
+    def list_regions(cls) -> List[str]:
+        return list(REGION_TO_HOST_MAP)
+
+    def get_object_cdn_url(self, obj: Object, ex_expiry: float = 24.0, ex_method: str = "GET") -> str:
+        """A presigned URL valid for ``ex_expiry`` hours (libcloud's meaning)."""
+        return self.ex_presign_url(obj.container.name, obj.name, method=ex_method, expires=int(ex_expiry * 3600))

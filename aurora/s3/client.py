@@ -1,0 +1,497 @@
+"""S3Client: one thin, typed method per S3 operation, signed and retried.
+
+The client holds no per-request state, so one instance serves many threads.
+Every attempt is signed afresh (a retry after a clock-skew answer or a long
+backoff must not reuse a stale signature) and a file body is rewound to where
+it started before each attempt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import random as _random
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+from aurora.config import RetryPolicy
+from aurora.core import signing_v2, signing_v4
+from aurora.core.credentials import Credentials
+from aurora.core.encoding import encode_path
+from aurora.core.http import HttpRequest
+from aurora.core.models import (
+    BucketInfo,
+    CompleteMultipartResult,
+    CopyResult,
+    DeleteObjectsResult,
+    ListMultipartUploadsResult,
+    ListObjectsResult,
+    ListPartsResult,
+)
+from aurora.core.validation import validate_headers
+from aurora.core.xml import (
+    is_error_document,
+    parse_complete_multipart,
+    parse_copy_result,
+    parse_delete_result,
+    parse_initiate_multipart,
+    parse_list_buckets,
+    parse_list_multipart_uploads,
+    parse_list_objects,
+    parse_list_parts,
+    parse_location,
+)
+from aurora.core.xml_build import complete_multipart_xml, create_bucket_xml, delete_objects_xml
+from aurora.errors import AuroraError, InvalidArgumentError
+from aurora.s3.errors import error_from_response
+from aurora.transport.connection import Transport
+from aurora.transport.response import Headers, Response
+from aurora.transport.retry import call_with_retries
+
+__all__ = ["S3Client", "Body", "USER_AGENT", "content_md5", "header_dict"]
+
+log = logging.getLogger("aurora.s3")
+
+USER_AGENT = "aurora/0.1"
+Body = Union[None, bytes, bytearray, memoryview, Any]
+Clock = Callable[[], datetime]
+Query = Tuple[Tuple[str, str], ...]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _is_bytes(body: object) -> bool:
+    return isinstance(body, (bytes, bytearray, memoryview))
+
+
+def _body_start(body: object) -> Optional[int]:
+    """Where a seekable file body starts, so each attempt can rewind to it."""
+    if body is None or _is_bytes(body):
+        return None
+    seekable = getattr(body, "seekable", None)
+    if callable(seekable) and seekable():
+        return int(body.tell())  # type: ignore[attr-defined]
+    return None
+
+
+def _replayable(body: object, start: Optional[int]) -> bool:
+    return body is None or _is_bytes(body) or start is not None
+
+
+class S3Client:
+    """The S3 REST API, one method per operation, path-style addressing.
+
+    Args:
+        transport: the connection pool to the endpoint.
+        credentials: a value, or a callable returning the current value.
+        host_header: the ``Host`` header (``host`` or ``host:port``).
+        region: the SigV4 region.
+        signature_version: ``"4"`` (default) or ``"2"``.
+        retry: when and how long to retry.
+        clock, sleep, random: injected so tests run instantly and repeatably.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        credentials: Union[Credentials, Callable[[], Credentials]],
+        *,
+        host_header: str,
+        region: str = "us-east-1",
+        signature_version: str = "4",
+        retry: RetryPolicy = RetryPolicy(),
+        clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        if signature_version not in ("2", "4"):
+            raise InvalidArgumentError("signature_version must be '2' or '4', not %r" % (signature_version,))
+        self.transport = transport
+        self._credentials = credentials
+        self.host_header = host_header
+        self.region = region
+        self.signature_version = signature_version
+        self.retry = retry
+        self._clock = clock
+        self._sleep = sleep
+        self._random = random
+        self.user_agent = user_agent
+        self._skew = timedelta(0)
+        self._skew_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return "<S3Client %s sigv%s region=%s>" % (self.host_header, self.signature_version, self.region)
+
+    # -- plumbing ---------------------------------------------------------
+
+    @property
+    def credentials(self) -> Credentials:
+        creds = self._credentials
+        return creds if isinstance(creds, Credentials) else creds()
+
+    def now(self) -> datetime:
+        """The clock, corrected by the skew the server last reported."""
+        return self._clock() + self._skew
+
+    def path_for(self, bucket: Optional[str], key: Optional[str] = None) -> str:
+        """The decoded request path for path-style addressing."""
+        if bucket is None:
+            return "/"
+        return "/" + bucket + ("/" + key if key is not None else "")
+
+    def url_for(self, bucket: Optional[str], key: Optional[str] = None, scheme: str = "https") -> str:
+        return "%s://%s%s" % (scheme, self.host_header, encode_path(self.path_for(bucket, key)))
+
+    def sign(self, request: HttpRequest, payload_hash: str) -> HttpRequest:
+        """``request`` with its authentication headers added."""
+        creds = self.credentials
+        if self.signature_version == "4":
+            added = signing_v4.sign_v4(
+                request, creds, region=self.region, service="s3", now=self.now(), payload_hash=payload_hash
+            )
+        else:
+            added = signing_v2.sign_v2(request, creds, now=self.now())
+        return request.with_headers(added)
+
+    def _payload_hash(self, body: object, given: Optional[str]) -> str:
+        if given is not None:
+            return given
+        if body is None:
+            return signing_v4.EMPTY_SHA256
+        if _is_bytes(body) and len(body) <= 1024 * 1024:  # type: ignore[arg-type]
+            return hashlib.sha256(body).hexdigest()  # type: ignore[arg-type]
+        return signing_v4.UNSIGNED_PAYLOAD
+
+    def _note_skew(self, error: AuroraError, server_date: Optional[str]) -> None:
+        """Remember how far our clock is from the server's, for the next attempt."""
+        if error.code != "RequestTimeTooSkewed" or not server_date:
+            return
+        try:
+            server_now = parsedate_to_datetime(server_date)
+        except (TypeError, ValueError):
+            return
+        if server_now.tzinfo is None:
+            server_now = server_now.replace(tzinfo=timezone.utc)
+        with self._skew_lock:
+            self._skew = server_now - self._clock()
+        log.debug("clock skew corrected by %s", self._skew)
+
+    def request(
+        self,
+        method: str,
+        bucket: Optional[str] = None,
+        key: Optional[str] = None,
+        *,
+        query: Query = (),
+        headers: Optional[Mapping[str, str]] = None,
+        body: Body = None,
+        payload_hash: Optional[str] = None,
+        preload: bool = True,
+        upload_id: Optional[str] = None,
+        retry: Optional[RetryPolicy] = None,
+    ) -> Response:
+        """Send one S3 request, signed afresh and retried; raise on an error answer.
+
+        Returns the response; with ``preload=False`` its body is left to stream
+        and the caller must close it.
+        """
+        extra = dict(headers or {})
+        validate_headers(extra)
+        base = HttpRequest(
+            method=method,
+            path=self.path_for(bucket, key),
+            query=query,
+            headers=(("Host", self.host_header),) + tuple(extra.items()),
+        )
+        start = _body_start(body)
+        digest = self._payload_hash(body, payload_hash)
+
+        def attempt(number: int) -> Response:
+            if start is not None:
+                body.seek(start)  # type: ignore[union-attr]
+            signed = self.sign(base, digest)
+            wire_headers = dict(signed.headers)
+            wire_headers["User-Agent"] = self.user_agent
+            response = self.transport.send(method, signed.target(), wire_headers, body, preload=preload)
+            if response.status < 300:
+                return response
+            raise self._error(response, method, bucket, key, upload_id)
+
+        return call_with_retries(
+            attempt,
+            retry or self.retry,
+            replayable=_replayable(body, start),
+            sleep=self._sleep,
+            random=self._random,
+        )
+
+    def _error(
+        self, response: Response, method: str, bucket: Optional[str], key: Optional[str], upload_id: Optional[str]
+    ) -> AuroraError:
+        try:
+            body = b"" if method == "HEAD" else response.read()
+        except AuroraError:
+            body = b""
+        finally:
+            response.close()
+        error = error_from_response(
+            status=response.status,
+            reason=response.reason,
+            body=body,
+            method=method,
+            bucket=bucket,
+            key=key,
+            request_id=response.headers.get("x-amz-request-id"),
+            retry_after=response.headers.get("Retry-After"),
+            upload_id=upload_id,
+        )
+        self._note_skew(error, response.headers.get("Date"))
+        return error
+
+    # -- service and buckets ----------------------------------------------
+
+    def list_buckets(self) -> Tuple[BucketInfo, ...]:
+        return parse_list_buckets(self.request("GET").content)
+
+    def head_bucket(self, bucket: str) -> Headers:
+        return self.request("HEAD", bucket).headers
+
+    def create_bucket(self, bucket: str, location: str = "") -> None:
+        body = create_bucket_xml(location)
+        self.request("PUT", bucket, body=body or None)
+
+    def delete_bucket(self, bucket: str) -> None:
+        self.request("DELETE", bucket)
+
+    def get_bucket_location(self, bucket: str) -> str:
+        return parse_location(self.request("GET", bucket, query=(("location", ""),)).content)
+
+    def list_objects(
+        self,
+        bucket: str,
+        *,
+        prefix: Optional[str] = None,
+        delimiter: Optional[str] = None,
+        marker: Optional[str] = None,
+        max_keys: Optional[int] = None,
+        v2: bool = False,
+        continuation_token: Optional[str] = None,
+        start_after: Optional[str] = None,
+    ) -> ListObjectsResult:
+        """One page of ListObjects (V1, or V2 when ``v2``); keys url-encoded on the wire."""
+        query = [("list-type", "2")] if v2 else []
+        for name, value in (
+            ("prefix", prefix),
+            ("delimiter", delimiter),
+            ("marker", None if v2 else marker),
+            ("continuation-token", continuation_token if v2 else None),
+            ("start-after", start_after if v2 else None),
+            ("max-keys", str(max_keys) if max_keys is not None else None),
+        ):
+            if value:
+                query.append((name, value))
+        query.append(("encoding-type", "url"))
+        return parse_list_objects(self.request("GET", bucket, query=tuple(query)).content)
+
+    def list_multipart_uploads(
+        self,
+        bucket: str,
+        *,
+        prefix: Optional[str] = None,
+        delimiter: Optional[str] = None,
+        key_marker: Optional[str] = None,
+        upload_id_marker: Optional[str] = None,
+        max_uploads: Optional[int] = None,
+    ) -> ListMultipartUploadsResult:
+        query = [("uploads", "")]
+        for name, value in (
+            ("prefix", prefix),
+            ("delimiter", delimiter),
+            ("key-marker", key_marker),
+            ("upload-id-marker", upload_id_marker),
+            ("max-uploads", str(max_uploads) if max_uploads is not None else None),
+        ):
+            if value:
+                query.append((name, value))
+        query.append(("encoding-type", "url"))
+        return parse_list_multipart_uploads(self.request("GET", bucket, query=tuple(query)).content)
+
+    # -- objects ----------------------------------------------------------
+
+    def head_object(self, bucket: str, key: str, *, headers: Optional[Mapping[str, str]] = None) -> Headers:
+        return self.request("HEAD", bucket, key, headers=headers).headers
+
+    def get_object(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        byte_range: Optional[Tuple[int, Optional[int]]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Response:
+        """A streaming response; ``byte_range`` is (first, last) inclusive, last None = to the end."""
+        extra = dict(headers or {})
+        if byte_range is not None:
+            first, last = byte_range
+            extra["Range"] = "bytes=%d-%s" % (first, "" if last is None else str(last))
+        return self.request("GET", bucket, key, headers=extra, preload=False)
+
+    def put_object(
+        self,
+        bucket: str,
+        key: str,
+        body: Body,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        payload_hash: Optional[str] = None,
+    ) -> Headers:
+        return self.request("PUT", bucket, key, headers=headers, body=body, payload_hash=payload_hash).headers
+
+    def delete_object(self, bucket: str, key: str, *, version_id: Optional[str] = None) -> None:
+        query: Query = (("versionId", version_id),) if version_id else ()
+        self.request("DELETE", bucket, key, query=query)
+
+    def delete_objects(self, bucket: str, keys: Sequence[str], *, quiet: bool = True) -> DeleteObjectsResult:
+        body = delete_objects_xml(keys, quiet=quiet)
+        md5 = content_md5(body)
+        response = self.request("POST", bucket, query=(("delete", ""),), body=body, headers={"Content-MD5": md5})
+        return parse_delete_result(response.content)
+
+    def copy_object(
+        self,
+        src_bucket: str,
+        src_key: str,
+        bucket: str,
+        key: str,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> CopyResult:
+        extra = dict(headers or {})
+        extra["x-amz-copy-source"] = encode_path("/%s/%s" % (src_bucket, src_key))
+        response = self.request("PUT", bucket, key, headers=extra)
+        return self._copy_result(response, "PUT", bucket, key, None)
+
+    def _copy_result(
+        self, response: Response, method: str, bucket: str, key: str, upload_id: Optional[str]
+    ) -> CopyResult:
+        body = response.content
+        if is_error_document(body):
+            raise error_from_response(
+                status=500, reason="", body=body, method=method, bucket=bucket, key=key, upload_id=upload_id
+            )
+        return parse_copy_result(body)
+
+    # -- multipart --------------------------------------------------------
+
+    def create_multipart_upload(self, bucket: str, key: str, *, headers: Optional[Mapping[str, str]] = None) -> str:
+        response = self.request("POST", bucket, key, query=(("uploads", ""),), headers=headers)
+        return parse_initiate_multipart(response.content).upload_id
+
+    def upload_part(
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        body: Body,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        payload_hash: Optional[str] = None,
+    ) -> str:
+        """Upload one part; returns its ETag without quotes."""
+        query = (("partNumber", str(part_number)), ("uploadId", upload_id))
+        response = self.request(
+            "PUT", bucket, key, query=query, headers=headers, body=body, payload_hash=payload_hash, upload_id=upload_id
+        )
+        return (response.headers.get("ETag") or "").strip('"')
+
+    def upload_part_copy(
+        self,
+        src_bucket: str,
+        src_key: str,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        byte_range: Tuple[int, int],
+    ) -> CopyResult:
+        query = (("partNumber", str(part_number)), ("uploadId", upload_id))
+        headers = {
+            "x-amz-copy-source": encode_path("/%s/%s" % (src_bucket, src_key)),
+            "x-amz-copy-source-range": "bytes=%d-%d" % byte_range,
+        }
+        response = self.request("PUT", bucket, key, query=query, headers=headers, upload_id=upload_id)
+        return self._copy_result(response, "PUT", bucket, key, upload_id)
+
+    def complete_multipart_upload(
+        self, bucket: str, key: str, upload_id: str, parts: Iterable[Tuple[int, str]]
+    ) -> CompleteMultipartResult:
+        """Complete an upload; a 200 carrying an ``<Error>`` body raises too."""
+        body = complete_multipart_xml(list(parts))
+        response = self.request("POST", bucket, key, query=(("uploadId", upload_id),), body=body, upload_id=upload_id)
+        content = response.content
+        if is_error_document(content):
+            raise error_from_response(
+                status=500, reason="", body=content, method="POST", bucket=bucket, key=key, upload_id=upload_id
+            )
+        return parse_complete_multipart(content)
+
+    def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        self.request("DELETE", bucket, key, query=(("uploadId", upload_id),), upload_id=upload_id)
+
+    def list_parts(
+        self, bucket: str, key: str, upload_id: str, *, part_number_marker: Optional[int] = None
+    ) -> ListPartsResult:
+        query: Tuple[Tuple[str, str], ...] = (("uploadId", upload_id),)
+        if part_number_marker:
+            query += (("part-number-marker", str(part_number_marker)),)
+        return parse_list_parts(self.request("GET", bucket, key, query=query, upload_id=upload_id).content)
+
+    # -- presigned URLs ---------------------------------------------------
+
+    def presign(
+        self,
+        method: str,
+        bucket: str,
+        key: Optional[str],
+        *,
+        expires: int,
+        scheme: str,
+        headers: Optional[Mapping[str, str]] = None,
+        query: Query = (),
+    ) -> str:
+        """A URL that performs ``method`` without credentials until it expires."""
+        extra = dict(headers or {})
+        validate_headers(extra)
+        request = HttpRequest(
+            method=method.upper(),
+            path=self.path_for(bucket, key),
+            query=query,
+            headers=(("Host", self.host_header),) + tuple(extra.items()),
+        )
+        creds = self.credentials
+        now = self.now()
+        if self.signature_version == "4":
+            added = signing_v4.presign_v4(request, creds, region=self.region, service="s3", now=now, expires=expires)
+        else:
+            if not 1 <= expires <= 604800:
+                raise InvalidArgumentError("expires must be between 1 and 604800 seconds, not %r" % (expires,))
+            added = signing_v2.presign_v2(request, creds, expires_at=int(now.timestamp()) + expires)
+        return "%s://%s%s" % (scheme, self.host_header, request.with_query(added).target())
+
+
+def content_md5(data: Union[bytes, bytearray, memoryview]) -> str:
+    """The ``Content-MD5`` header value for ``data``."""
+    return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
+
+
+def header_dict(headers: Headers) -> Dict[str, str]:
+    """Lower-cased names to first values, for building ``Object`` values."""
+    return {name.lower(): value for name, value in headers.items()}
