@@ -1,0 +1,147 @@
+"""The package's shape: standard library only, one-way layers, a pinned public API."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+from typing import Iterator, Tuple
+
+import aurora
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "aurora"
+
+# Lower number = lower layer.  A module may import its own layer or lower ones.
+LAYERS = {
+    "aurora.errors": 0,
+    "aurora.types": 0,
+    "aurora.config": 0,
+    "aurora.core": 1,
+    "aurora.transport": 2,
+    "aurora.s3": 3,
+    "aurora.transfer": 4,
+    "aurora.drivers": 5,
+    "aurora": 5,  # the package root re-exports the facade
+    "aurora.cli": 6,
+    "aurora.__main__": 6,
+}
+
+STDLIB = set(getattr(sys, "stdlib_module_names", ())) or {
+    # Python 3.9 has no sys.stdlib_module_names; this list covers what aurora may use.
+    "abc", "argparse", "base64", "binascii", "calendar", "collections", "concurrent", "configparser",
+    "contextlib", "dataclasses", "datetime", "email", "enum", "errno", "fnmatch", "functools", "getpass",
+    "hashlib", "hmac", "http", "importlib", "io", "ipaddress", "itertools", "json", "logging", "math",
+    "mimetypes", "os", "pathlib", "platform", "posixpath", "queue", "random", "re", "select", "shutil",
+    "signal", "socket", "ssl", "stat", "string", "struct", "sys", "tempfile", "textwrap", "threading",
+    "time", "types", "typing", "urllib", "uuid", "warnings", "weakref", "xml", "zlib", "__future__",
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def layer_of(name: str) -> int:
+    best = ""
+    for prefix in LAYERS:
+        if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > len(best):
+            best = prefix
+    return LAYERS[best]
+
+
+def runtime_imports(tree: ast.Module, current: str) -> Iterator[Tuple[int, str]]:
+    """Imports that run at import time (those under ``if TYPE_CHECKING:`` do not)."""
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test):
+            skip.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = current.split(".")[: -node.level] if not current.endswith("__init__") else current.split(".")
+                yield node.lineno, ".".join(base + ([node.module] if node.module else []))
+            elif node.module:
+                yield node.lineno, node.module
+
+
+def all_modules() -> Iterator[Tuple[Path, str, ast.Module]]:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        yield path, module_name(path), ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def test_every_module_imports_only_the_standard_library_or_aurora() -> None:
+    bad = []
+    for path, name, tree in all_modules():
+        for line, imported in runtime_imports(tree, name):
+            top = imported.split(".")[0]
+            if top != "aurora" and top not in STDLIB:
+                bad.append("%s:%d imports %s" % (path.relative_to(ROOT), line, imported))
+    assert bad == []
+
+
+def test_no_import_runs_upward_between_layers() -> None:
+    bad = []
+    for path, name, tree in all_modules():
+        own = layer_of(name)
+        for line, imported in runtime_imports(tree, name):
+            if imported.split(".")[0] == "aurora" and layer_of(imported) > own:
+                bad.append("%s:%d (layer %d) imports %s (layer %d)" % (
+                    path.relative_to(ROOT), line, own, imported, layer_of(imported)))
+    assert bad == []
+
+
+def test_the_checker_sees_an_upward_import() -> None:
+    tree = ast.parse("from aurora.drivers.s3 import S3StorageDriver\n")
+    imported = [name for _, name in runtime_imports(tree, "aurora.core.xml")]
+    assert imported == ["aurora.drivers.s3"]
+    assert layer_of(imported[0]) > layer_of("aurora.core.xml")
+
+
+def test_typing_only_imports_are_allowed_upward() -> None:
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from aurora.drivers import base\n")
+    assert [name for _, name in runtime_imports(tree, "aurora.core.x")] == ["typing"]
+
+
+def test_package_declares_no_dependencies() -> None:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "\ndependencies = []\n" in text
+
+
+def test_py_typed_marker_is_shipped() -> None:
+    assert (PACKAGE / "py.typed").exists()
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(aurora.__all__) == sorted([
+        "AuroraError", "Config", "Container", "ContainerAlreadyExistsError", "ContainerDoesNotExistError",
+        "ContainerError", "ContainerIsNotEmptyError", "InvalidArgumentError", "InvalidContainerNameError",
+        "InvalidCredsError", "LibcloudError", "Object", "ObjectDoesNotExistError", "ObjectError",
+        "ObjectHashMismatchError", "Provider", "RetryPolicy", "StorageDriver", "Timeouts", "TransferConfig",
+        "TransferError", "TransportError", "get_driver", "__version__",
+    ])
+    for name in aurora.__all__:
+        assert hasattr(aurora, name), name
+
+
+def test_provider_values_are_libclouds() -> None:
+    assert aurora.Provider.AURORAOBJECTS == "auroraobjects"
+    assert aurora.Provider.S3 == "s3"
+    assert aurora.Provider.S3_RGW == "s3_rgw"
+    assert aurora.Provider.MINIO == "minio"
+
+
+def test_libcloud_error_is_the_root() -> None:
+    assert aurora.LibcloudError is aurora.AuroraError
+    for name in aurora.__all__:
+        value = getattr(aurora, name)
+        if isinstance(value, type) and issubclass(value, BaseException):
+            assert issubclass(value, aurora.LibcloudError), name
