@@ -120,7 +120,7 @@ class Config:
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
-    def replace(self, **changes: object) -> "Config":
+    def replace(self, **changes: object) -> Config:
         """A copy with fields changed; transfer fields may be given flat.
 
         ``config.replace(part_size=8 * MiB, retry=RetryPolicy(max_attempts=3))``

@@ -35,13 +35,13 @@ class HttpRequest:
                 return value
         return None
 
-    def with_headers(self, extra: Mapping[str, str]) -> "HttpRequest":
+    def with_headers(self, extra: Mapping[str, str]) -> HttpRequest:
         """A copy with ``extra`` headers set (replacing same-named ones)."""
         lowered = {k.lower() for k in extra}
         kept = tuple((k, v) for k, v in self.headers if k.lower() not in lowered)
         return replace(self, headers=kept + tuple(extra.items()))
 
-    def with_query(self, extra: Tuple[Tuple[str, str], ...]) -> "HttpRequest":
+    def with_query(self, extra: Tuple[Tuple[str, str], ...]) -> HttpRequest:
         """A copy with ``extra`` query pairs appended."""
         return replace(self, query=self.query + extra)
 

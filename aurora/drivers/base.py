@@ -37,8 +37,8 @@ class Object:
         hash: Optional[str],
         extra: Optional[Dict[str, Any]],
         meta_data: Optional[Dict[str, Any]],
-        container: "Container",
-        driver: "StorageDriver",
+        container: Container,
+        driver: StorageDriver,
     ) -> None:
         self.name = name
         self.size = size
@@ -104,7 +104,7 @@ class Object:
 class Container:
     """A container (bucket), as libcloud describes it."""
 
-    def __init__(self, name: str, extra: Optional[Dict[str, Any]], driver: "StorageDriver") -> None:
+    def __init__(self, name: str, extra: Optional[Dict[str, Any]], driver: StorageDriver) -> None:
         self.name = name
         self.extra = extra or {}
         self.driver = driver

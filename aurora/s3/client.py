@@ -105,7 +105,7 @@ class S3Client:
         host_header: str,
         region: str = "us-east-1",
         signature_version: str = "4",
-        retry: RetryPolicy = RetryPolicy(),
+        retry: Optional[RetryPolicy] = None,
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
@@ -118,7 +118,7 @@ class S3Client:
         self.host_header = host_header
         self.region = region
         self.signature_version = signature_version
-        self.retry = retry
+        self.retry = retry or RetryPolicy()
         self._clock = clock
         self._sleep = sleep
         self._random = random

@@ -120,7 +120,9 @@ def test_bad_credentials(s3_server, driver: BaseS3StorageDriver, container: auro
 
 
 @pytest.mark.parametrize("size", [0, 1, 1000])
-def test_small_objects_round_trip(driver: BaseS3StorageDriver, container: aurora.Container, size: int, tmp_path) -> None:
+def test_small_objects_round_trip(
+    driver: BaseS3StorageDriver, container: aurora.Container, size: int, tmp_path
+) -> None:
     data = payload(size)
     source = tmp_path / "source"
     source.write_bytes(data)
@@ -199,7 +201,9 @@ def test_download_refuses_to_overwrite(driver: BaseS3StorageDriver, container: a
     assert target.read_bytes() == b"new"
 
 
-def test_download_into_a_directory_uses_the_key(driver: BaseS3StorageDriver, container: aurora.Container, tmp_path) -> None:
+def test_download_into_a_directory_uses_the_key(
+    driver: BaseS3StorageDriver, container: aurora.Container, tmp_path
+) -> None:
     obj = driver.upload_object_via_stream(iter([b"data"]), container, "nested/name.txt")
     assert driver.download_object(obj, str(tmp_path) + os.sep) is True
     assert (tmp_path / "nested" / "name.txt").read_bytes() == b"data"

@@ -45,7 +45,8 @@ def test_rgw_and_minio_require_a_host(provider: str) -> None:
 
 
 def test_constructor_takes_libclouds_positional_arguments() -> None:
-    driver = get_driver(Provider.S3_RGW)("key", SECRET, False, "127.0.0.1", 7480, None, "default", signature_version="2")
+    cls = get_driver(Provider.S3_RGW)
+    driver = cls("key", SECRET, False, "127.0.0.1", 7480, None, "default", signature_version="2")
     assert (driver.host, driver.port, driver.secure, driver.region) == ("127.0.0.1", 7480, False, "default")
     assert driver.signature_version == "2"
 
