@@ -1,0 +1,325 @@
+"""The transport: a thread-safe keep-alive pool of HTTP/1.1 connections to one endpoint.
+
+``http.client`` parses the responses; the requests are written here, so the
+headers (already signed by the S3 layer) go out exactly as given, a small body
+goes in the same packet as the headers, and a large one in big blocks or with
+``sendfile``.  Every failure leaves ``send()`` as an :mod:`aurora.errors`
+exception that names the method, path and endpoint, never a header value.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+import ssl
+import threading
+from types import TracebackType
+from typing import List, Mapping, Optional, Tuple, Type
+
+from aurora.config import Timeouts
+from aurora.errors import InvalidArgumentError, ProtocolError, ReadTimeout
+from aurora.transport.body import Body, BodyPlan, plan_body
+from aurora.transport.proxy import Proxy, join_host_port, parse_proxy_url
+from aurora.transport.response import BodyStream, Response, describe, response_from
+from aurora.transport.sockets import arm_quickack, is_dropped, open_socket, tls_context
+
+__all__ = ["Body", "Transport"]
+
+_log = logging.getLogger("aurora.transport")
+
+DEFAULT_TIMEOUTS = Timeouts()
+
+_NO_RESPONSE_ERRORS = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+    ssl.SSLEOFError,
+    ssl.SSLZeroReturnError,
+)
+"""Failures that mean the peer closed the connection before answering at all."""
+
+
+class _NoResponse(Exception):
+    """The connection closed before any byte of a response arrived."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(describe(cause))
+        self.cause = cause
+
+
+class _Connection:
+    """One socket and how many requests it has carried."""
+
+    __slots__ = ("sock", "requests")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.requests = 0
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Transport:
+    """HTTP/1.1 to one ``host:port``, shared safely by many threads.
+
+    Idle connections are kept last-in first-out (the most recently used is the
+    least likely to have been closed by the server), at most
+    ``max_connections`` of them; a connection is lent to one request at a time.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: Optional[int] = None,
+        secure: bool = True,
+        *,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        verify: bool = True,
+        ca_file: Optional[str] = None,
+        proxy_url: Optional[str] = None,
+        max_connections: int = 16,
+    ) -> None:
+        if not host:
+            raise InvalidArgumentError("the transport needs a host")
+        if not isinstance(max_connections, int) or max_connections < 1:
+            raise InvalidArgumentError(f"max_connections must be an integer >= 1, not {max_connections!r}")
+        self.host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        self.port = port if port is not None else (443 if secure else 80)
+        self.secure = secure
+        self.timeouts = timeouts
+        self.max_connections = max_connections
+        self.label = join_host_port(self.host, self.port)
+        default_port = 443 if secure else 80
+        self._host_header = self.label if self.port != default_port else _bracket(self.host)
+        self._tls = tls_context(verify, ca_file) if secure else None
+        self._proxy: Optional[Proxy] = parse_proxy_url(proxy_url) if proxy_url else None
+        self._idle: List[_Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def send(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: Body = None,
+        *,
+        preload: bool = True,
+    ) -> Response:
+        """Send one request and return its response.
+
+        ``target`` is the encoded request-target (``/bucket/key?uploads``);
+        ``headers`` are sent as given (``Host`` and ``Content-Length`` are
+        added only when missing).  A file body is sent from its current
+        position.  With ``preload`` the body is read before returning and the
+        connection goes back to the pool; otherwise the caller streams it and
+        must read it to the end or ``close()`` the response.
+        """
+        if self._closed:
+            raise InvalidArgumentError(f"the transport to {self.label} is closed")
+        where = f"{method} {target.partition('?')[0]} on {self.label}"
+        plan = plan_body(body, _content_length(headers, where), where)
+        head = self._request_head(method, target, headers, plan, where)
+        raw, conn, keep_alive = self._exchange_with_replay(method, head, plan, where)
+        stream = BodyStream(raw, conn.sock, where, lambda reusable: self._release(conn, reusable), keep_alive)
+        return response_from(raw, stream, preload=preload)
+
+    def close(self) -> None:
+        """Close the idle connections; connections still streaming close when released."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        scheme = "https" if self.secure else "http"
+        return f"<Transport {scheme}://{self.label}>"
+
+    # --- one request, with the stale keep-alive replay --------------------------------
+
+    def _exchange_with_replay(
+        self, method: str, head: bytes, plan: BodyPlan, where: str
+    ) -> Tuple[http.client.HTTPResponse, _Connection, bool]:
+        """Response head, its connection, and whether that connection may be kept.
+
+        A pooled connection the server closed while it sat idle fails before
+        any response byte arrives; that request is sent once more on a fresh
+        connection when its body can be replayed.
+        """
+        conn = self._acquire(where)
+        reused = conn.requests > 0
+        try:
+            raw, keep_alive = self._exchange(conn, method, head, plan, where)
+            return raw, conn, keep_alive
+        except _NoResponse as failure:
+            conn.close()
+            if not reused or not plan.replayable:
+                raise _no_response_error(where, failure) from failure.cause
+            _log.debug("%s: kept-alive connection was closed by the server; retrying on a new one", where)
+        except BaseException:
+            conn.close()
+            raise
+        plan.rewind()
+        conn = self._connect(where)
+        try:
+            raw, keep_alive = self._exchange(conn, method, head, plan, where)
+            return raw, conn, keep_alive
+        except _NoResponse as failure:
+            conn.close()
+            raise _no_response_error(where, failure) from failure.cause
+        except BaseException:
+            conn.close()
+            raise
+
+    def _exchange(
+        self, conn: _Connection, method: str, head: bytes, plan: BodyPlan, where: str
+    ) -> Tuple[http.client.HTTPResponse, bool]:
+        """Send the request on ``conn`` and read the response head.
+
+        If sending fails because the server closed its end, the server may
+        still have answered (S3 rejects a bad upload before reading it all), so
+        the answer is read and returned, on a connection that is not kept.
+        """
+        conn.requests += 1
+        send_failure: Optional[BaseException] = None
+        try:
+            plan.send(conn.sock, head, where)
+        except socket.timeout as exc:
+            raise ReadTimeout(f"{where}: sending the request timed out") from exc
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, ssl.SSLEOFError) as exc:
+            send_failure = exc
+        except OSError as exc:
+            raise ProtocolError(f"{where}: sending the request failed ({describe(exc)})") from exc
+        raw = self._read_head(conn.sock, method, where, send_failure)
+        return raw, send_failure is None
+
+    def _read_head(
+        self, sock: socket.socket, method: str, where: str, send_failure: Optional[BaseException]
+    ) -> http.client.HTTPResponse:
+        arm_quickack(sock)
+        raw = http.client.HTTPResponse(sock, method=method)
+        try:
+            raw.begin()
+        except _NO_RESPONSE_ERRORS as exc:
+            raw.close()
+            raise _NoResponse(send_failure or exc) from exc
+        except socket.timeout as exc:
+            raw.close()
+            raise ReadTimeout(f"{where}: no response within the read timeout") from exc
+        except (http.client.HTTPException, OSError, ValueError) as exc:
+            raw.close()
+            raise ProtocolError(f"{where}: malformed response ({describe(exc)})") from exc
+        return raw
+
+    def _request_head(
+        self, method: str, target: str, headers: Mapping[str, str], plan: BodyPlan, where: str
+    ) -> bytes:
+        """The request line and header block, exactly as they go on the wire."""
+        if not method or not method.isalpha() or not method.isupper():
+            raise InvalidArgumentError(f"invalid HTTP method {method!r}")
+        if not target.startswith("/") or any(c in target for c in " \r\n\t"):
+            raise InvalidArgumentError(f"{where}: the request-target must be an encoded absolute path")
+        if self._proxy is not None and not self.secure:
+            target = f"http://{self.label}{target}"
+        lines = [f"{method} {target} HTTP/1.1"]
+        names = set()
+        for name, value in headers.items():
+            _check_header(name, value, where)
+            names.add(name.lower())
+            lines.append(f"{name}: {value}")
+        if "host" not in names:
+            lines.append(f"Host: {self._host_header}")
+        if "content-length" not in names and (plan.length or method in ("PUT", "POST")):
+            lines.append(f"Content-Length: {plan.length}")
+        if self._proxy is not None and not self.secure and self._proxy.authorization is not None:
+            lines.append(f"Proxy-Authorization: {self._proxy.authorization}")
+        try:
+            return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        except UnicodeEncodeError:
+            raise InvalidArgumentError(f"{where}: header values must be latin-1 text") from None
+
+    # --- the pool -----------------------------------------------------------------
+
+    def _acquire(self, where: str) -> _Connection:
+        """The most recently used idle connection that is still open, or a new one."""
+        while True:
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                return self._connect(where)
+            if not is_dropped(conn.sock):
+                _log.debug("%s: reusing a kept-alive connection", where)
+                return conn
+            _log.debug("%s: discarding an idle connection the server closed", where)
+            conn.close()
+
+    def _connect(self, where: str) -> _Connection:
+        sock = open_socket(
+            self.host,
+            self.port,
+            connect_timeout=self.timeouts.connect,
+            read_timeout=self.timeouts.read,
+            tls=self._tls,
+            proxy=self._proxy,
+        )
+        via = f" via proxy {self._proxy.label}" if self._proxy is not None else ""
+        _log.debug("%s: opened a new connection%s", where, via)
+        return _Connection(sock)
+
+    def _release(self, conn: _Connection, reusable: bool) -> None:
+        """Keep ``conn`` for the next request, or close it."""
+        reason = "its response was not read to the end or it cannot be kept alive"
+        if reusable:
+            with self._lock:
+                if not self._closed and len(self._idle) < self.max_connections:
+                    self._idle.append(conn)
+                    return
+                reason = "the transport is closed" if self._closed else "the pool is full"
+        _log.debug("closing a connection to %s: %s", self.label, reason)
+        conn.close()
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _content_length(headers: Mapping[str, str], where: str) -> Optional[int]:
+    """The caller's Content-Length header as a number, or None."""
+    for name, value in headers.items():
+        if name.lower() == "content-length":
+            text = str(value).strip()
+            if not text.isdigit():
+                raise InvalidArgumentError(f"{where}: Content-Length must be a non-negative integer")
+            return int(text)
+    return None
+
+
+def _check_header(name: str, value: str, where: str) -> None:
+    """Refuse names and values that would split the header block (named, never shown)."""
+    if not name or any(c in name for c in ":\r\n \t"):
+        raise InvalidArgumentError(f"{where}: invalid header name {name!r}")
+    if not isinstance(value, str) or "\r" in value or "\n" in value:
+        raise InvalidArgumentError(f"{where}: the value of header {name!r} contains a line break or is not text")
+
+
+def _no_response_error(where: str, failure: _NoResponse) -> ProtocolError:
+    return ProtocolError(f"{where}: the connection closed before a response arrived ({failure})")
+
