@@ -1,0 +1,415 @@
+"""Uploads: one PUT for small payloads, a parallel multipart upload for large ones.
+
+A file is read in place: each part is a :class:`~aurora.transfer.window.FileWindow`
+on its own descriptor, hashed once for ``Content-MD5`` and then sent (with
+``sendfile`` where the transport can), so a file upload holds no payload in
+memory.  A stream is copied into a few recycled part buffers; see
+:func:`upload_stream` for its memory ceiling.
+
+Each part is retried on its own inside :meth:`S3Client.request` (a file window
+is rewound, a buffer is resent); the upload as a whole is never restarted.  If
+anything fails the multipart upload is aborted and the error carries its
+``upload_id``.  Progress callbacks may run on worker threads (see
+:mod:`aurora.transfer.progress`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Callable, Dict, Mapping, NamedTuple, Optional, Sequence, Union
+
+from aurora.config import MAX_PARTS, TransferConfig
+from aurora.core.parts import Part, plan_parts, stream_part_size
+from aurora.errors import TransferError
+from aurora.transfer.buffers import BufferPool, Filler, StreamSource, stream_filler
+from aurora.transfer.multipart import (
+    aborting_on_failure,
+    b64,
+    check_multipart_etag,
+    check_single_etag,
+    part_headers,
+    server_etag,
+)
+from aurora.transfer.progress import Progress, ProgressMeter
+from aurora.transfer.window import FileWindow, new_md5, window_md5
+from aurora.transfer.workers import PartRunner
+
+if TYPE_CHECKING:
+    from aurora.s3.client import S3Client
+
+__all__ = ["Progress", "UploadResult", "upload_file", "upload_stream", "upload_from_filler"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+PartSizes = Callable[[int], int]
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What an upload stored.
+
+    Attributes:
+        etag: the object's ETag as the server reports it, without quotes.
+        size: bytes uploaded.
+        md5_hex: MD5 of the whole payload for a single PUT, else None.
+        upload_id: the multipart upload's id, None for a single PUT.
+        part_count: number of parts, 0 for a single PUT.
+    """
+
+    etag: str
+    size: int
+    md5_hex: Optional[str]
+    upload_id: Optional[str]
+    part_count: int
+
+
+class _SentPart(NamedTuple):
+    number: int
+    etag: str
+    md5: bytes
+    size: int
+
+
+def _merged(base: Mapping[str, str], extra: Mapping[str, str]) -> Dict[str, str]:
+    """``base`` with ``extra`` set, replacing same-named headers whatever their case."""
+    lowered = {name.lower() for name in extra}
+    merged = {name: value for name, value in base.items() if name.lower() not in lowered}
+    merged.update(extra)
+    return merged
+
+
+def _regular_file_size(path: PathLike) -> Optional[int]:
+    info = os.stat(path)
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def upload_file(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    path: PathLike,
+    *,
+    config: TransferConfig,
+    headers: Mapping[str, str] = _NO_HEADERS,
+    progress: Optional[Progress] = None,
+    verify: bool = True,
+) -> UploadResult:
+    """Upload the file at ``path`` as ``bucket/key``.
+
+    Up to ``config.multipart_threshold`` bytes go in one PUT; larger files as
+    a multipart upload of ``config.part_size`` parts (grown to fit 10,000),
+    ``config.max_concurrency`` at a time, each read in place from the file.
+    A path that is not a regular file (a pipe, a device) is uploaded as a stream.
+
+    Args:
+        headers: the object's headers (Content-Type, x-amz-meta-*, x-amz-acl...),
+            sent with the PUT or CreateMultipartUpload, not with the parts
+            (except SSE-C headers, which every part must repeat).
+        progress: ``progress(bytes_acknowledged, total)``, possibly from worker threads.
+        verify: compare the server's ETag with the MD5 of what was sent (also
+            needs ``config.verify_checksums``); skipped under SSE-KMS and SSE-C.
+
+    Raises:
+        ObjectHashMismatchError: the stored object's ETag does not match.
+        MultipartUploadError: a multipart upload failed (and was aborted); aurora
+            errors raised by a part carry ``upload_id`` as well.
+    """
+    size = _regular_file_size(path)
+    if size is None:
+        with open(path, "rb") as stream:
+            return upload_stream(
+                client, bucket, key, stream, config=config, headers=headers, progress=progress, verify=verify
+            )
+    meter = ProgressMeter(progress, size)
+    check = verify and config.verify_checksums
+    if size <= config.multipart_threshold:
+        return _put_file(client, bucket, key, path, size, config, headers, meter, check)
+    return _multipart_file(client, bucket, key, path, plan_parts(size, config.part_size), config, headers, meter, check)
+
+
+def _put_file(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    path: PathLike,
+    size: int,
+    config: TransferConfig,
+    headers: Mapping[str, str],
+    meter: ProgressMeter,
+    verify: bool,
+) -> UploadResult:
+    if size == 0:
+        return _put(client, bucket, key, memoryview(b""), new_md5().digest(), headers, meter, verify)
+    with FileWindow(path, 0, size) as body:
+        digest = window_md5(body, config.io_chunk_size)
+        return _put(client, bucket, key, body, digest, headers, meter, verify)
+
+
+def _put(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    body: Union[FileWindow, memoryview],
+    digest: bytes,
+    headers: Mapping[str, str],
+    meter: ProgressMeter,
+    verify: bool,
+) -> UploadResult:
+    """One PUT with ``Content-MD5``; the ETag is checked against the MD5 when ``verify``."""
+    size = body.length if isinstance(body, FileWindow) else body.nbytes
+    extra = {"Content-MD5": b64(digest)}
+    if isinstance(body, FileWindow):
+        extra["Content-Length"] = str(size)
+    response = client.put_object(bucket, key, body, headers=_merged(headers, extra))
+    meter.set_total(size)
+    meter.add(size)
+    etag, head = server_etag(client, bucket, key, response.get("ETag") or "")
+    md5_hex = digest.hex()
+    if verify:
+        check_single_etag(bucket, key, etag, md5_hex, [headers, response, head])
+    return UploadResult(etag=etag, size=size, md5_hex=md5_hex, upload_id=None, part_count=0)
+
+
+def _multipart_file(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    path: PathLike,
+    parts: Sequence[Part],
+    config: TransferConfig,
+    headers: Mapping[str, str],
+    meter: ProgressMeter,
+    verify: bool,
+) -> UploadResult:
+    extra = part_headers(headers)
+    upload_id = client.create_multipart_upload(bucket, key, headers=headers)
+    with aborting_on_failure(client, bucket, key, upload_id):
+        with PartRunner[_SentPart](config.max_concurrency, "aurora-upload") as runner:
+            for part in parts:
+                runner.submit(
+                    _send_file_part, client, bucket, key, upload_id, path, part, extra, config.io_chunk_size, meter
+                )
+            sent = runner.results()
+        completed = client.complete_multipart_upload(bucket, key, upload_id, [(p.number, p.etag) for p in sent])
+    return _multipart_result(client, bucket, key, upload_id, completed.etag, sent, headers, verify)
+
+
+def _send_file_part(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    path: PathLike,
+    part: Part,
+    extra: Mapping[str, str],
+    chunk_size: int,
+    meter: ProgressMeter,
+) -> _SentPart:
+    """Hash one window of the file, then send it from its own descriptor."""
+    with FileWindow(path, part.offset, part.size) as body:
+        digest = window_md5(body, chunk_size)
+        headers = _merged(extra, {"Content-MD5": b64(digest), "Content-Length": str(part.size)})
+        etag = client.upload_part(bucket, key, upload_id, part.number, body, headers=headers)
+    meter.add(part.size)
+    return _SentPart(part.number, etag, digest, part.size)
+
+
+def _multipart_result(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    complete_etag: str,
+    sent: Sequence[_SentPart],
+    headers: Mapping[str, str],
+    verify: bool,
+) -> UploadResult:
+    """The result of a completed upload, its ETag checked against the parts sent."""
+    etag, head = server_etag(client, bucket, key, complete_etag)
+    if verify:
+        check_multipart_etag(client, bucket, key, upload_id, etag, [p.md5 for p in sent], [headers, head])
+    size = sum(p.size for p in sent)
+    return UploadResult(etag=etag, size=size, md5_hex=None, upload_id=upload_id, part_count=len(sent))
+
+
+def upload_stream(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    stream: StreamSource,
+    *,
+    config: TransferConfig,
+    headers: Mapping[str, str] = _NO_HEADERS,
+    progress: Optional[Progress] = None,
+    verify: bool = True,
+) -> UploadResult:
+    """Upload from an iterable of bytes-like chunks (any sizes) or a binary file-like object.
+
+    A stream that ends before one part is full goes in a single PUT (an empty
+    one included); a longer one as a multipart upload whose part size starts
+    at ``config.part_size`` and grows (:func:`~aurora.core.parts.stream_part_size`)
+    so that 5 TiB fits in 10,000 parts.
+
+    Memory ceiling: at most ``(config.max_concurrency + 1) * part size`` bytes of
+    payload are held at once -- one buffer being filled and one per part in
+    flight, each kept until the server acknowledged it so a retry can resend
+    it.  With the defaults (4 workers, 5 MiB parts) that is 25 MiB; the part
+    size, and so the ceiling, only grows after the first ~4.9 GiB.
+
+    Arguments, progress and errors are as for :func:`upload_file`; progress
+    reports bytes acknowledged, with the total None until the stream has ended.
+    """
+    return upload_from_filler(
+        client,
+        bucket,
+        key,
+        stream_filler(stream),
+        config=config,
+        headers=headers,
+        progress=progress,
+        verify=verify,
+        part_sizes=lambda number: stream_part_size(number, config.part_size),
+    )
+
+
+def upload_from_filler(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    fill: Filler,
+    *,
+    config: TransferConfig,
+    part_sizes: PartSizes,
+    headers: Mapping[str, str] = _NO_HEADERS,
+    progress: Optional[Progress] = None,
+    verify: bool = True,
+) -> UploadResult:
+    """:func:`upload_stream` with the part size of part ``n`` given by ``part_sizes(n)``."""
+    meter = ProgressMeter(progress)
+    check = verify and config.verify_checksums
+    return _StreamUpload(client, bucket, key, fill, config, part_sizes, headers, meter, check).run()
+
+
+class _Chunk(NamedTuple):
+    buffer: bytearray
+    size: int
+
+    @property
+    def full(self) -> bool:
+        return self.size == len(self.buffer)
+
+    def view(self) -> memoryview:
+        return memoryview(self.buffer)[: self.size]
+
+
+class _StreamUpload:
+    """One stream upload: a slot is taken before a buffer is filled, freed once it is acknowledged."""
+
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        key: str,
+        fill: Filler,
+        config: TransferConfig,
+        part_sizes: PartSizes,
+        headers: Mapping[str, str],
+        meter: ProgressMeter,
+        verify: bool,
+    ) -> None:
+        self.client, self.bucket, self.key = client, bucket, key
+        self._fill = fill
+        self._workers = config.max_concurrency
+        self._part_sizes = part_sizes
+        self._headers = headers
+        self._part_headers = part_headers(headers)
+        self._meter = meter
+        self._verify = verify
+        self._slots = threading.BoundedSemaphore(config.max_concurrency + 1)
+        self._pool = BufferPool(keep=config.max_concurrency + 1)
+
+    def run(self) -> UploadResult:
+        first = self._take(1)
+        if not first.full:
+            return self._single(first)
+        second = self._take(2)
+        if second.size == 0:
+            return self._single(first)
+        return self._multipart(first, second)
+
+    def _take(self, number: int) -> _Chunk:
+        """A buffer for part ``number``, filled from the stream (short only at its end)."""
+        size = self._part_sizes(number)
+        self._slots.acquire()
+        try:
+            buffer = self._pool.take(size)
+            return _Chunk(buffer, self._fill(memoryview(buffer)))
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def _release(self, chunk: _Chunk) -> None:
+        self._pool.give(chunk.buffer)
+        self._slots.release()
+
+    def _single(self, chunk: _Chunk) -> UploadResult:
+        digest = new_md5()
+        digest.update(chunk.view())
+        md5 = digest.digest()
+        return _put(self.client, self.bucket, self.key, chunk.view(), md5, self._headers, self._meter, self._verify)
+
+    def _multipart(self, first: _Chunk, second: _Chunk) -> UploadResult:
+        client, bucket, key = self.client, self.bucket, self.key
+        upload_id = client.create_multipart_upload(bucket, key, headers=self._headers)
+        with aborting_on_failure(client, bucket, key, upload_id):
+            with PartRunner[_SentPart](self._workers, "aurora-upload") as runner:
+                self._submit_all(runner, upload_id, first, second)
+                sent = runner.results()
+            parts = [(p.number, p.etag) for p in sent]
+            completed = client.complete_multipart_upload(bucket, key, upload_id, parts)
+        return _multipart_result(client, bucket, key, upload_id, completed.etag, sent, self._headers, self._verify)
+
+    def _submit_all(self, runner: PartRunner[_SentPart], upload_id: str, first: _Chunk, second: _Chunk) -> None:
+        """Queue parts until the stream ends; blocks while every slot is taken."""
+        self._submit(runner, upload_id, 1, first)
+        self._submit(runner, upload_id, 2, second)
+        chunk, number, total = second, 2, first.size + second.size
+        while chunk.full:
+            number += 1
+            if number > MAX_PARTS:
+                self._refuse_more()
+                break
+            runner.check()
+            chunk = self._take(number)
+            if chunk.size == 0:
+                self._release(chunk)
+                break
+            self._submit(runner, upload_id, number, chunk)
+            total += chunk.size
+        self._meter.set_total(total)
+
+    def _refuse_more(self) -> None:
+        if self._fill(memoryview(bytearray(1))):
+            raise TransferError(
+                "the stream for %s/%s holds more than 10,000 parts can carry (5 TiB)" % (self.bucket, self.key)
+            )
+
+    def _submit(self, runner: PartRunner[_SentPart], upload_id: str, number: int, chunk: _Chunk) -> None:
+        """Queue one part; its buffer and slot are freed once it is acknowledged (or dropped)."""
+        runner.submit(self._send, upload_id, number, chunk, on_done=lambda: self._release(chunk))
+
+    def _send(self, upload_id: str, number: int, chunk: _Chunk) -> _SentPart:
+        """Upload one buffered part (on a worker thread)."""
+        view = chunk.view()
+        digest = new_md5()
+        digest.update(view)
+        md5 = digest.digest()
+        headers = _merged(self._part_headers, {"Content-MD5": b64(md5)})
+        etag = self.client.upload_part(self.bucket, self.key, upload_id, number, view, headers=headers)
+        self._meter.add(chunk.size)
+        return _SentPart(number, etag, md5, chunk.size)
+
