@@ -82,8 +82,11 @@ class _FileBody(BodyPlan):
             self._send_blocks(sock, where)
 
     def _can_sendfile(self, sock: socket.socket) -> bool:
-        return self._regular and self._start is not None and hasattr(os, "sendfile") and not isinstance(
-            sock, ssl.SSLSocket
+        return (
+            self._regular
+            and self._start is not None
+            and hasattr(os, "sendfile")
+            and not isinstance(sock, ssl.SSLSocket)
         )
 
     def _sendfile(self, sock: socket.socket, where: str) -> None:

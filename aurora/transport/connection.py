@@ -229,9 +229,7 @@ class Transport:
             raise ProtocolError(f"{where}: malformed response ({describe(exc)})") from exc
         return raw
 
-    def _request_head(
-        self, method: str, target: str, headers: Mapping[str, str], plan: BodyPlan, where: str
-    ) -> bytes:
+    def _request_head(self, method: str, target: str, headers: Mapping[str, str], plan: BodyPlan, where: str) -> bytes:
         """The request line and header block, exactly as they go on the wire."""
         if not method or not method.isalpha() or not method.isupper():
             raise InvalidArgumentError(f"invalid HTTP method {method!r}")
@@ -322,4 +320,3 @@ def _check_header(name: str, value: str, where: str) -> None:
 
 def _no_response_error(where: str, failure: _NoResponse) -> ProtocolError:
     return ProtocolError(f"{where}: the connection closed before a response arrived ({failure})")
-

@@ -207,9 +207,7 @@ def test_success_on_first_attempt_does_not_sleep() -> None:
 def test_retries_until_success_with_backoff_delays() -> None:
     rec = Recorder(randoms=[1.0, 0.5, 0.25])
     errors = [ConnectError("refused"), SlowDown("slow", status=503, code="SlowDown"), ProtocolError("reset")]
-    result = call_with_retries(
-        failing_then(errors), POLICY, sleep=rec.sleep, random=rec.random, on_retry=rec.on_retry
-    )
+    result = call_with_retries(failing_then(errors), POLICY, sleep=rec.sleep, random=rec.random, on_retry=rec.on_retry)
     assert result == "done"
     assert rec.sleeps == pytest.approx([0.5, 0.5, 0.5])  # 1.0*0.5, 0.5*1.0, 0.25*2.0
     assert [(n, cls) for n, cls, _ in rec.retries] == [(1, ConnectError), (2, SlowDown), (3, ProtocolError)]
