@@ -14,8 +14,9 @@ Why the parsers are careful:
 * ``parse_error`` never raises: it is called on whatever an error answer carried.
 
 URL-encoded listings: when a listing body says ``<EncodingType>url</EncodingType>``
-the key-like fields are decoded, whatever the caller asked for, because the body
-is the only reliable witness of what the server did.  They are decoded with
+the key-like fields are decoded, because the body is the best witness of what
+the server did (the listing parsers' ``url_encoded`` argument overrides it for
+servers that encode without saying so).  They are decoded with
 ``urllib.parse.unquote_plus``: AWS S3 encodes a space as ``+`` (botocore decodes
 with ``unquote_plus`` in ``botocore.handlers._decode_list_object``; measured
 ``a b.txt`` -> ``a+b.txt`` and ``a+b.txt`` -> ``a%2Bb.txt`` in
@@ -200,10 +201,11 @@ def _url_decode(value: str) -> str:
         raise XMLParseError(f"url-encoded value is not UTF-8: {_excerpt(value)}") from None
 
 
-def _decoder(root: ET.Element) -> Decoder:
-    """url-decoding when the body declares ``<EncodingType>url</EncodingType>``."""
-    encoding = (_text(root, "EncodingType") or "").strip().lower()
-    return _url_decode if encoding == "url" else _identity
+def _decoder(root: ET.Element, url_encoded: Optional[bool]) -> Decoder:
+    """url-decoding when forced, or when the body declares ``<EncodingType>url</EncodingType>``."""
+    if url_encoded is None:
+        url_encoded = (_text(root, "EncodingType") or "").strip().lower() == "url"
+    return _url_decode if url_encoded else _identity
 
 
 def _identity(value: str) -> str:
@@ -220,6 +222,33 @@ def _common_prefixes(root: ET.Element, decode: Decoder) -> Tuple[str, ...]:
         for prefix in _children(node, "Prefix"):
             prefixes.append(decode(prefix.text or ""))
     return tuple(prefixes)
+
+
+def _page_ends(keys: List[str], prefixes: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The last key and the last common prefix of a page: where a next marker points."""
+    return tuple(keys[-1:]) + prefixes[-1:]
+
+
+def _echoed_marker(raw: Optional[str], decode: Decoder, ends: Tuple[str, ...]) -> Optional[str]:
+    """A next marker, url-decoded unless the server left it raw.
+
+    Under ``encoding-type=url`` AWS encodes NextMarker and NextKeyMarker, but
+    Ceph RGW leaves NextKeyMarker raw (and other servers vary), while the keys
+    of the page are always encoded.  A marker names the last key or prefix of
+    the page, so whichever reading matches one of them is the right one; with
+    no match the documented (decoded) reading wins.
+    """
+    if raw is None or decode is _identity:
+        return raw
+    try:
+        decoded: Optional[str] = decode(raw)
+    except XMLParseError:
+        decoded = None
+    if decoded is not None and decoded in ends:
+        return decoded
+    if raw in ends or decoded is None:
+        return raw
+    return decoded
 
 
 # ---------------------------------------------------------------- buckets
@@ -259,7 +288,7 @@ def _object_info(node: ET.Element, decode: Decoder) -> ObjectInfo:
     )
 
 
-def parse_list_objects(body: bytes) -> ListObjectsResult:
+def parse_list_objects(body: bytes, *, url_encoded: Optional[bool] = None) -> ListObjectsResult:
     """One page of ListObjects V1 or V2 (``ListBucketResult``).
 
     ``next_continuation_token`` is V2's ``NextContinuationToken``.  ``next_marker``
@@ -269,17 +298,20 @@ def parse_list_objects(body: bytes) -> ListObjectsResult:
     the next page must start (S3 orders by UTF-8 bytes, i.e. by code point).
     A truncated page with nothing to continue from is refused, since a caller
     would otherwise ask for the same page forever.
+
+    ``url_encoded`` None lets the body decide (see the module docstring); the
+    echoed ``prefix`` is decoded too, though Ceph RGW echoes it raw, so a
+    caller should trust the prefix it sent over the one echoed.
     """
     root = _root(body, "ListBucketResult")
-    decode = _decoder(root)
+    decode = _decoder(root, url_encoded)
     objects = tuple(_object_info(node, decode) for node in _children(root, "Contents"))
     prefixes = _common_prefixes(root, decode)
     truncated = _bool(root, "IsTruncated")
     token = _none_if_empty(_text(root, "NextContinuationToken"))
-    marker = _none_if_empty(_optional(_text(root, "NextMarker"), decode))
+    candidates = _page_ends([info.key for info in objects], prefixes)
+    marker = _echoed_marker(_none_if_empty(_text(root, "NextMarker")), decode, candidates)
     if truncated and token is None and marker is None:
-        candidates = [objects[-1].key] if objects else []
-        candidates += [prefixes[-1]] if prefixes else []
         if not candidates:
             raise XMLParseError("truncated listing without NextMarker, NextContinuationToken, keys or prefixes")
         marker = max(candidates)
@@ -308,15 +340,23 @@ def _upload_info(node: ET.Element, decode: Decoder) -> MultipartUploadInfo:
     )
 
 
-def parse_list_multipart_uploads(body: bytes) -> ListMultipartUploadsResult:
-    """One page of ListMultipartUploads; empty next markers become None."""
+def parse_list_multipart_uploads(body: bytes, *, url_encoded: Optional[bool] = None) -> ListMultipartUploadsResult:
+    """One page of ListMultipartUploads; empty next markers become None.
+
+    Ceph RGW url-encodes the keys when asked (``encoding-type=url``) but does
+    not say so in the body, so a caller that asked for it must pass
+    ``url_encoded=True``; None lets the body decide, False never decodes.
+    """
     root = _root(body, "ListMultipartUploadsResult")
-    decode = _decoder(root)
+    decode = _decoder(root, url_encoded)
+    uploads = tuple(_upload_info(node, decode) for node in _children(root, "Upload"))
+    prefixes = _common_prefixes(root, decode)
+    ends = _page_ends([upload.key for upload in uploads], prefixes)
     return ListMultipartUploadsResult(
-        uploads=tuple(_upload_info(node, decode) for node in _children(root, "Upload")),
-        common_prefixes=_common_prefixes(root, decode),
+        uploads=uploads,
+        common_prefixes=prefixes,
         is_truncated=_bool(root, "IsTruncated"),
-        next_key_marker=_none_if_empty(_optional(_text(root, "NextKeyMarker"), decode)),
+        next_key_marker=_echoed_marker(_none_if_empty(_text(root, "NextKeyMarker")), decode, ends),
         next_upload_id_marker=_none_if_empty(_text(root, "NextUploadIdMarker")),
     )
 
