@@ -149,13 +149,12 @@ def s3_server(request: pytest.FixtureRequest, _started_servers: _StartedServers)
     env_file = os.environ.get(SERVER_ENV_VARS[name])
     if not env_file:
         return _started_servers.get(name)
-    info = _server_info(_read_env_file(Path(env_file)))
     done = _run_server_script(name, "status", "--dir", str(Path(env_file).resolve().parent))
-    if done.returncode != 0:
+    if done.returncode != 0 or not Path(env_file).is_file():
         answer = done.stdout.strip()
         pytest.fail(f"{SERVER_ENV_VARS[name]}={env_file} names a server that does not answer: {answer}",
                     pytrace=False)
-    return info
+    return _server_info(_read_env_file(Path(env_file)))
 
 
 def boto3_client_for(server: ServerInfo, signature_version: str = "s3v4") -> Any:
