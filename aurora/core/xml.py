@@ -346,23 +346,37 @@ def parse_list_multipart_uploads(body: bytes, *, url_encoded: Optional[bool] = N
     Ceph RGW url-encodes the keys when asked (``encoding-type=url``) but does
     not say so in the body, so a caller that asked for it must pass
     ``url_encoded=True``; None lets the body decide, False never decodes.
+    A truncated page without NextKeyMarker continues, as ListObjects does, from
+    its last upload or prefix; a truncated page with neither is refused.
     """
     root = _root(body, "ListMultipartUploadsResult")
     decode = _decoder(root, url_encoded)
     uploads = tuple(_upload_info(node, decode) for node in _children(root, "Upload"))
     prefixes = _common_prefixes(root, decode)
     ends = _page_ends([upload.key for upload in uploads], prefixes)
+    truncated = _bool(root, "IsTruncated")
+    key_marker = _echoed_marker(_none_if_empty(_text(root, "NextKeyMarker")), decode, ends)
+    id_marker = _none_if_empty(_text(root, "NextUploadIdMarker"))
+    if truncated and key_marker is None:
+        if not ends:
+            raise XMLParseError("truncated upload listing without NextKeyMarker, uploads or prefixes")
+        key_marker = max(ends)
+        id_marker = uploads[-1].upload_id if uploads and uploads[-1].key == key_marker else None
     return ListMultipartUploadsResult(
         uploads=uploads,
         common_prefixes=prefixes,
-        is_truncated=_bool(root, "IsTruncated"),
-        next_key_marker=_echoed_marker(_none_if_empty(_text(root, "NextKeyMarker")), decode, ends),
-        next_upload_id_marker=_none_if_empty(_text(root, "NextUploadIdMarker")),
+        is_truncated=truncated,
+        next_key_marker=key_marker,
+        next_upload_id_marker=id_marker,
     )
 
 
 def parse_list_parts(body: bytes) -> ListPartsResult:
-    """One page of ListParts (moto names the root ``ListPartsResponse``)."""
+    """One page of ListParts (moto names the root ``ListPartsResponse``).
+
+    A truncated page without a (non-zero) NextPartNumberMarker continues from
+    its last part; a truncated page with no parts either is refused.
+    """
     root = _root(body, "ListPartsResult", "ListPartsResponse")
     parts = tuple(
         PartInfo(
@@ -373,11 +387,13 @@ def parse_list_parts(body: bytes) -> ListPartsResult:
         )
         for node in _children(root, "Part")
     )
-    return ListPartsResult(
-        parts=parts,
-        is_truncated=_bool(root, "IsTruncated"),
-        next_part_number_marker=_int(_text(root, "NextPartNumberMarker"), "NextPartNumberMarker"),
-    )
+    truncated = _bool(root, "IsTruncated")
+    marker = _int(_text(root, "NextPartNumberMarker"), "NextPartNumberMarker")
+    if truncated and not marker:
+        if not parts:
+            raise XMLParseError("truncated part listing without NextPartNumberMarker or parts")
+        marker = parts[-1].part_number
+    return ListPartsResult(parts=parts, is_truncated=truncated, next_part_number_marker=marker)
 
 
 # ---------------------------------------------------------------- multipart and copy

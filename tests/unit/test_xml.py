@@ -584,3 +584,26 @@ def test_fixture_parser_table_is_complete() -> None:
     for path in ALL_FIXTURES:
         seen[parser_for(path).__name__] = seen.get(parser_for(path).__name__, 0) + 1
     assert set(seen) == {parser.__name__ for _, parser in PARSERS}
+
+
+def test_truncated_part_and_upload_listings_without_markers() -> None:
+    parts = b"<ListPartsResult><IsTruncated>true</IsTruncated><Part><PartNumber>7</PartNumber><ETag>e</ETag></Part>"
+    assert X.parse_list_parts(parts + b"</ListPartsResult>").next_part_number_marker == 7
+    zero = parts + b"<NextPartNumberMarker>0</NextPartNumberMarker></ListPartsResult>"
+    assert X.parse_list_parts(zero).next_part_number_marker == 7
+    with pytest.raises(XMLParseError, match="truncated part listing"):
+        X.parse_list_parts(b"<ListPartsResult><IsTruncated>true</IsTruncated></ListPartsResult>")
+    uploads = (
+        b"<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+        b"<Upload><Key>a</Key><UploadId>u1</UploadId></Upload>"
+        b"<Upload><Key>b</Key><UploadId>u2</UploadId></Upload>"
+    )
+    page = X.parse_list_multipart_uploads(uploads + b"</ListMultipartUploadsResult>")
+    assert (page.next_key_marker, page.next_upload_id_marker) == ("b", "u2")
+    with_prefix = uploads + b"<CommonPrefixes><Prefix>c/</Prefix></CommonPrefixes></ListMultipartUploadsResult>"
+    page = X.parse_list_multipart_uploads(with_prefix)
+    assert (page.next_key_marker, page.next_upload_id_marker) == ("c/", None)
+    with pytest.raises(XMLParseError, match="truncated upload listing"):
+        X.parse_list_multipart_uploads(
+            b"<ListMultipartUploadsResult><IsTruncated>true</IsTruncated></ListMultipartUploadsResult>"
+        )
