@@ -9,7 +9,7 @@ It should return quickly, since a worker waits for it.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 __all__ = ["Progress", "ProgressMeter"]
 
@@ -25,13 +25,25 @@ class ProgressMeter:
         self._lock = threading.Lock()
         self.total = total
         self.done = 0
+        self._last: Optional[Tuple[int, Optional[int]]] = None
 
     def add(self, count: int) -> None:
         """Count ``count`` more bytes as done and report the new total."""
         with self._lock:
             self.done += count
-            if self._callback is not None:
-                self._callback(self.done, self.total)
+            self._report()
+
+    def finish(self, total: int) -> None:
+        """Record the final total and report it, unless the last report already said so."""
+        with self._lock:
+            self.total = total
+            if self._last != (self.done, total):
+                self._report()
+
+    def _report(self) -> None:
+        self._last = (self.done, self.total)
+        if self._callback is not None:
+            self._callback(self.done, self.total)
 
     def set_total(self, total: Optional[int]) -> None:
         """Record the total once it is known (a stream's, after it ended)."""

@@ -367,14 +367,15 @@ class _StreamUpload:
         upload_id = client.create_multipart_upload(bucket, key, headers=self._headers)
         with aborting_on_failure(client, bucket, key, upload_id):
             with PartRunner[_SentPart](self._workers, "aurora-upload") as runner:
-                self._submit_all(runner, upload_id, first, second)
+                total = self._submit_all(runner, upload_id, first, second)
                 sent = runner.results()
+            self._meter.finish(total)
             parts = [(p.number, p.etag) for p in sent]
             completed = client.complete_multipart_upload(bucket, key, upload_id, parts)
         return _multipart_result(client, bucket, key, upload_id, completed.etag, sent, self._headers, self._verify)
 
-    def _submit_all(self, runner: PartRunner[_SentPart], upload_id: str, first: _Chunk, second: _Chunk) -> None:
-        """Queue parts until the stream ends; blocks while every slot is taken."""
+    def _submit_all(self, runner: PartRunner[_SentPart], upload_id: str, first: _Chunk, second: _Chunk) -> int:
+        """Queue parts until the stream ends (blocking while every slot is taken); returns the total size."""
         self._submit(runner, upload_id, 1, first)
         self._submit(runner, upload_id, 2, second)
         chunk, number, total = second, 2, first.size + second.size
@@ -391,6 +392,7 @@ class _StreamUpload:
             self._submit(runner, upload_id, number, chunk)
             total += chunk.size
         self._meter.set_total(total)
+        return total
 
     def _refuse_more(self) -> None:
         if self._fill(memoryview(bytearray(1))):
