@@ -396,13 +396,26 @@ def parse_endpoint_url(url: str) -> Tuple[bool, str, Optional[int], str]:
     Raises:
         InvalidArgumentError: naming the URL (any user info replaced by ``***``).
     """
-    shown = re.sub(r"(?<=//)[^/?#]*@", "***@", url) if isinstance(url, str) else repr(url)
     problem = _endpoint_problem(url)
     if problem is not None:
-        raise InvalidArgumentError("invalid endpoint URL %r: %s" % (shown, problem))
+        raise InvalidArgumentError("invalid endpoint URL %r: %s" % (_shown_url(url), problem))
     parts = urlsplit(url)
     host = parts.hostname or ""
     return parts.scheme.lower() == "https", host, parts.port, parts.path
+
+
+def _shown_url(url: object) -> str:
+    """The URL for a message, with anything before an ``@`` (user info) masked.
+
+    Masks up to the LAST ``@``: a password may hold ``/`` or ``@`` itself.
+    """
+    if not isinstance(url, str):
+        return repr(url)
+    if "@" not in url:
+        return url
+    scheme, slashes, _rest = url.partition("//")
+    prefix = scheme + slashes if slashes else ""
+    return prefix + "***" + url[url.rfind("@") :]
 
 
 def _endpoint_problem(url: object) -> Optional[str]:
@@ -415,10 +428,10 @@ def _endpoint_problem(url: object) -> Optional[str]:
         parts = urlsplit(url)
     except ValueError:
         return "it cannot be parsed as a URL"
+    if "@" in url:
+        return "it must not carry a user name or password"
     if parts.scheme.lower() not in ("http", "https"):
         return "the scheme must be http or https"
-    if "@" in parts.netloc:
-        return "it must not carry a user name or password"
     try:
         port = parts.port
     except ValueError:
