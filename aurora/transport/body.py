@@ -13,7 +13,7 @@ import os
 import socket
 import ssl
 import stat
-from typing import BinaryIO, Iterable, Optional, Tuple, Union, cast
+from typing import BinaryIO, Iterable, Iterator, Optional, Tuple, Union, cast
 
 from aurora.errors import InvalidArgumentError, ProtocolError, TransferError
 
@@ -34,8 +34,9 @@ class BodyPlan:
     length = 0
     replayable = True
 
-    def rewind(self) -> None:
-        """Go back to the start of the body before sending it again."""
+    def rewind(self) -> bool:
+        """Go back to the start of the body before sending it again; False if it cannot."""
+        return self.replayable
 
     def send(self, sock: socket.socket, head: bytes, where: str) -> None:
         """Send the request ``head`` and then the body on ``sock``."""
@@ -63,9 +64,14 @@ class _FileBody(BodyPlan):
         self.length = length
         self.replayable = start is not None
 
-    def rewind(self) -> None:
-        if self._start is not None:
+    def rewind(self) -> bool:
+        if self._start is None:
+            return False
+        try:
             self._file.seek(self._start)
+        except (OSError, ValueError):
+            return False
+        return True
 
     def send(self, sock: socket.socket, head: bytes, where: str) -> None:
         if self.length <= SMALL_BODY:
@@ -87,11 +93,15 @@ class _FileBody(BodyPlan):
             and self._start is not None
             and hasattr(os, "sendfile")
             and not isinstance(sock, ssl.SSLSocket)
+            and "b" in getattr(self._file, "mode", "b")
         )
 
     def _sendfile(self, sock: socket.socket, where: str) -> None:
         """Zero-copy from the page cache; the socket timeout bounds each block."""
-        offset = self._file.tell()
+        try:
+            offset = self._file.tell()
+        except (OSError, ValueError) as exc:
+            raise InvalidArgumentError(f"{where}: the body file cannot be read: {exc}") from exc
         sent = sock.sendfile(self._file, offset, self.length)
         if sent != self.length:
             raise _short(where, sent, self.length)
@@ -116,7 +126,7 @@ class _IterableBody(BodyPlan):
     def send(self, sock: socket.socket, head: bytes, where: str) -> None:
         sock.sendall(head)
         sent = 0
-        for chunk in self._chunks:
+        for chunk in _chunks_of(self._chunks, where):
             if not isinstance(chunk, (bytes, bytearray, memoryview)):
                 raise InvalidArgumentError(f"{where}: body chunks must be bytes, not {type(chunk).__name__}")
             view = memoryview(chunk).cast("B")
@@ -126,6 +136,19 @@ class _IterableBody(BodyPlan):
             sent += view.nbytes
         if sent != self.length:
             raise _short(where, sent, self.length)
+
+
+def _chunks_of(chunks: Iterable[bytes], where: str) -> Iterator[bytes]:
+    """The caller's chunks, with a failure to produce one kept apart from socket failures."""
+    iterator = iter(chunks)
+    while True:
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return
+        except OSError as exc:
+            raise TransferError(f"{where}: reading the request body failed: {exc.strerror or exc}") from exc
+        yield chunk
 
 
 def send_view(sock: socket.socket, view: memoryview) -> None:
@@ -142,6 +165,8 @@ def _fill(file: BinaryIO, view: memoryview, where: str) -> int:
             count = _read_into(file, view[filled:])
         except OSError as exc:
             raise TransferError(f"{where}: reading the request body failed: {exc.strerror or exc}") from exc
+        except ValueError as exc:  # a closed file
+            raise InvalidArgumentError(f"{where}: the body file cannot be read: {exc}") from exc
         if not count:
             break
         filled += count

@@ -171,13 +171,12 @@ class Transport:
             return raw, conn, keep_alive
         except _NoResponse as failure:
             conn.close()
-            if not reused or not plan.replayable:
+            if not reused or not plan.rewind():
                 raise _no_response_error(where, failure) from failure.cause
             _log.debug("%s: kept-alive connection was closed by the server; retrying on a new one", where)
         except BaseException:
             conn.close()
             raise
-        plan.rewind()
         conn = self._connect(where)
         try:
             raw, keep_alive = self._exchange(conn, method, head, plan, where)

@@ -191,9 +191,11 @@ class Response:
         self._stream: Optional[BodyStream] = None
 
     def read(self, amt: Optional[int] = None) -> bytes:
-        """Up to ``amt`` bytes of the body (all the rest when None); b"" at the end."""
+        """Up to ``amt`` bytes of the body (all the rest when None or negative); b"" at the end."""
+        if amt is not None and amt < 0:
+            amt = None
         if self._stream is None:
-            end = len(self._content) if amt is None else min(len(self._content), self._offset + max(amt, 0))
+            end = len(self._content) if amt is None else min(len(self._content), self._offset + amt)
             data = self._content[self._offset : end]
             self._offset = end
             return data

@@ -16,6 +16,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +32,7 @@ from aurora.errors import (
     ProtocolError,
     ReadTimeout,
     TLSError,
+    TransferError,
     TransportError,
 )
 from aurora.transport import Headers, Response, Transport, proxy_for
@@ -416,6 +418,40 @@ def test_bytes_like_bodies_arrive_byte_exact(transport: Transport, size: int) ->
         assert transport.send("PUT", "/k", {}, body).content == sha_answer(data)
 
 
+def test_small_body_goes_out_with_the_headers_and_large_in_blocks(
+    transport: Transport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: List[int] = []
+    original = socket.socket.sendall
+
+    def spy(self: socket.socket, data: bytes, flags: int = 0) -> None:
+        if self.getpeername()[1] == transport.port:  # the client side only
+            writes.append(memoryview(data).nbytes)
+        original(self, data, flags)
+
+    monkeypatch.setattr(socket.socket, "sendall", spy)
+    transport.send("PUT", "/k", {}, payload(1000))
+    assert len(writes) == 1 and writes[0] > 1000
+    writes.clear()
+    transport.send("PUT", "/k", {}, payload(2 * 1024 * 1024 + 1))
+    assert writes[1:] == [1024 * 1024, 1024 * 1024, 1]
+
+
+def test_sockets_get_nodelay_and_quickack_before_reads(transport: Transport, monkeypatch: pytest.MonkeyPatch) -> None:
+    options: List[Tuple[int, int]] = []
+    original = socket.socket.setsockopt
+
+    def spy(self: socket.socket, level: int, option: int, value: int) -> None:
+        options.append((level, option))
+        original(self, level, option, value)
+
+    monkeypatch.setattr(socket.socket, "setsockopt", spy)
+    transport.send("GET", "/bytes/100", {})
+    assert (socket.IPPROTO_TCP, socket.TCP_NODELAY) in options
+    if sys.platform.startswith("linux") and hasattr(socket, "TCP_QUICKACK"):
+        assert options.count((socket.IPPROTO_TCP, socket.TCP_QUICKACK)) >= 2  # status line, then body
+
+
 def test_iterable_body_with_content_length(transport: Transport) -> None:
     chunks = [payload(70_000, seed=n) for n in range(5)]
     response = transport.send("PUT", "/k", {"Content-Length": str(350_000)}, iter(chunks))
@@ -450,6 +486,27 @@ def test_inconsistent_requests_are_refused_before_connecting(
     with pytest.raises(InvalidArgumentError):
         transport.send("PUT", "/k", headers, body)
     assert server.connections == 0
+
+
+def test_closed_body_file_is_a_caller_error(transport: Transport, tmp_path: Path) -> None:
+    path = tmp_path / "body"
+    path.write_bytes(b"0123456789")
+    with path.open("rb") as file:
+        pass
+    with pytest.raises(InvalidArgumentError, match="length"):
+        transport.send("PUT", "/k", {}, file)
+    with pytest.raises(InvalidArgumentError, match="cannot be read"):
+        transport.send("PUT", "/k", {"Content-Length": "10"}, file)
+    assert transport.send("GET", "/bytes/3", {}).content == payload(3)
+
+
+def test_iterable_body_failing_to_read_is_a_transfer_error(transport: Transport) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"abc"
+        raise OSError(5, "Input/output error")
+
+    with pytest.raises(TransferError, match="Input/output error"):
+        transport.send("PUT", "/k", {"Content-Length": "6"}, chunks())
 
 
 def test_file_window_longer_than_the_file_is_refused(transport: Transport, tmp_path: Path) -> None:
@@ -488,6 +545,13 @@ def test_streamed_download_via_iter_chunks(transport: Transport) -> None:
     chunks = list(response.iter_chunks(300_000))
     assert [len(c) for c in chunks] == [300_000, 300_000, 300_000, 100_000]
     assert b"".join(chunks) == payload(1_000_000)
+
+
+def test_negative_read_amount_reads_the_rest(transport: Transport) -> None:
+    response = transport.send("GET", "/bytes/1000", {}, preload=False)
+    assert response.read(1) == payload(1000)[:1]
+    assert response.read(-1) == payload(1000)[1:]
+    assert Response(200, content=b"abc").read(-1) == b"abc"
 
 
 def test_content_of_a_streamed_response_reads_the_rest(transport: Transport) -> None:
@@ -790,11 +854,11 @@ def connect_proxy(target_port: int, status: bytes = b"200 Connection established
         conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\n\r\n")
         if not status.startswith(b"200"):
             return
-        upstream = socket.create_connection(("127.0.0.1", target_port))
-        relay = threading.Thread(target=_pipe, args=(upstream, conn), daemon=True)
-        relay.start()
-        _pipe(conn, upstream)
-        relay.join(5)
+        with socket.create_connection(("127.0.0.1", target_port)) as upstream:
+            relay = threading.Thread(target=_pipe, args=(upstream, conn), daemon=True)
+            relay.start()
+            _pipe(conn, upstream)
+            relay.join(5)
 
     return handle
 
