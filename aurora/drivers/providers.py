@@ -17,6 +17,7 @@ DRIVERS: Dict[str, Tuple[str, str]] = {
     Provider.S3_RGW: ("aurora.drivers.s3_compatible", "S3RGWStorageDriver"),
     Provider.S3_RGW_OUTSCALE: ("aurora.drivers.s3_compatible", "S3RGWOutscaleStorageDriver"),
     Provider.MINIO: ("aurora.drivers.s3_compatible", "MinIOStorageDriver"),
+    Provider.LOCAL: ("aurora.drivers.local", "LocalStorageDriver"),
 }
 
 

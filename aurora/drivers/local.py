@@ -1,0 +1,828 @@
+"""libcloud's storage API on a local folder, for tests, laptops and offline use.
+
+Code written against the S3 drivers runs unchanged on a folder: the same method
+names, arguments, return types and exceptions.  The layout is plain, so the
+objects can be read with any tool::
+
+    <base>/<container>/<key>               the object's bytes, exactly
+    <base>/<container>/.aurora-meta/<key>  a JSON sidecar: content type, user
+                                           metadata, MD5, and the identity
+                                           (inode, size, mtime) of the data
+                                           file it describes
+    .aurora-tmp-<random>                   a write in progress (any folder)
+
+Reserved names: every key segment and container name that starts with
+``.aurora-`` (in any case, for case-insensitive file systems) is refused with
+:class:`~aurora.errors.InvalidObjectNameError` /
+:class:`~aurora.errors.InvalidContainerNameError`, so the sidecars and temporary
+files can never collide with an object, and listings skip them.
+
+What a folder cannot hold, and is therefore refused before the disk is
+touched: keys with an empty, ``.`` or ``..`` segment (``a//b``, ``/abs``,
+``dir/``, ``a/../b``), a NUL, a backslash where it separates paths (Windows),
+or a segment longer than 255 UTF-8 bytes.  S3 accepts both ``a`` and ``a/b``;
+a folder cannot (``a`` would be a file and a directory), so the second upload
+of such a pair fails with ``InvalidObjectNameError`` naming the conflict.
+
+Writes are atomic: data go to a temporary file beside the target, which is
+then ``os.replace``-d into place, so a reader sees the old or the new object,
+never part of one, and a failed upload leaves nothing.  The sidecar is written
+the same way, right after the data.  Within a process the two renames happen
+under a per-key lock, so concurrent writers of one key end with one writer's
+data *and* metadata.  Across processes the last rename wins; a reader trusts a
+sidecar only when the identity it records matches the data file, and otherwise
+hashes the file itself and reports default metadata: never another version's.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import mimetypes
+import os
+import stat
+import threading
+from email.utils import formatdate
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from aurora.config import Config
+from aurora.core.validation import MAX_KEY_BYTES, validate_key
+from aurora.drivers.base import DEFAULT_CONTENT_TYPE, Container, Object, StorageDriver, validate_byte_range
+from aurora.errors import (
+    AuroraError,
+    ContainerAlreadyExistsError,
+    ContainerDoesNotExistError,
+    ContainerIsNotEmptyError,
+    InvalidArgumentError,
+    InvalidContainerNameError,
+    InvalidObjectNameError,
+    InvalidRange,
+    LibcloudError,
+    ObjectDoesNotExistError,
+)
+from aurora.types import Provider
+
+__all__ = ["LocalStorageDriver", "RESERVED_PREFIX", "META_DIR", "TEMP_PREFIX"]
+
+Progress = Callable[[int, Optional[int]], None]
+Record = Dict[str, Any]
+
+RESERVED_PREFIX = ".aurora-"
+"""Names starting with this (any case) belong to the driver, never to a key."""
+META_DIR = RESERVED_PREFIX + "meta"
+TEMP_PREFIX = RESERVED_PREFIX + "tmp-"
+NAME_MAX = 255
+_EXTRA_FIELDS = ("cache_control", "content_disposition", "content_encoding", "content_language", "expires")
+_ATTEMPTS = 8  # a folder pruned by a concurrent delete is re-created this many times
+_LOCKS = tuple(threading.Lock() for _ in range(64))
+_SEPARATORS = tuple(sep for sep in {os.sep, os.altsep or os.sep} if sep != "/")
+
+
+def _commit_lock(data_path: str) -> threading.Lock:
+    """The in-process lock that pairs a key's data and sidecar renames."""
+    return _LOCKS[hash(data_path) % len(_LOCKS)]
+
+
+def _is_reserved(name: str) -> bool:
+    return name.lower().startswith(RESERVED_PREFIX)
+
+
+def _segment_problem(segment: str) -> Optional[str]:
+    """Why ``segment`` cannot be one folder or file name, or None."""
+    if segment in ("", ".", ".."):
+        return "an empty, '.' or '..' segment"
+    if "\0" in segment:
+        return "a NUL character"
+    if any(sep in segment for sep in _SEPARATORS):
+        return "a path separator of this system"
+    if _is_reserved(segment):
+        return "a segment starting with %r, which the local driver reserves" % RESERVED_PREFIX
+    try:
+        size = len(segment.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "characters that are not valid Unicode"
+    if size > NAME_MAX:
+        return "a segment longer than %d bytes" % NAME_MAX
+    return None
+
+
+def _key_segments(key: object) -> List[str]:
+    """The path segments of ``key``, refused when a folder cannot hold it faithfully."""
+    name = validate_key(key)
+    segments = name.split("/")
+    for segment in segments:
+        problem = _segment_problem(segment)
+        if problem:
+            raise InvalidObjectNameError("object name %r cannot be stored in a folder: it has %s" % (name, problem),
+                                         None, name)
+    return segments
+
+
+def _check_container_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise InvalidContainerNameError("container name must be a string, not %r" % (name,), None, None)
+    problem = _segment_problem(name)
+    if problem is None and ("/" in name or ".." in name):
+        problem = "a '/' or '..'"
+    if problem:
+        raise InvalidContainerNameError("invalid container name %r: it has %s" % (name, problem), None, name)
+    return name
+
+
+def _identity(info: os.stat_result) -> List[int]:
+    """What tells one version of a data file from another (a rename keeps it)."""
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
+
+
+def _md5() -> Any:
+    return hashlib.md5(usedforsecurity=False)  # an ETag, not a security measure
+
+
+def _listable(name: str) -> bool:
+    return _segment_problem(name) is None
+
+
+def _entries(directory: str) -> List[Tuple[str, str, bool]]:
+    """``(name, path, is_dir)`` of the listable entries, in key order.
+
+    A directory sorts as ``name + "/"``: that is where its keys fall among
+    their siblings' in S3's byte order (``a-b`` < ``a/x`` < ``a0``).
+    """
+    found = []
+    try:
+        with os.scandir(directory) as scan:
+            for entry in scan:
+                if not _listable(entry.name):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        found.append((entry.name + "/", entry.path, True))
+                    elif entry.is_file():
+                        found.append((entry.name, entry.path, False))
+                except OSError:
+                    continue
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found.sort()
+    return found
+
+
+def _walk(directory: str, key_prefix: str, fragment: str, shallow: bool) -> Iterator[Tuple[str, bool]]:
+    """``(key, is_common_prefix)`` under ``directory`` in key order, names starting with ``fragment``.
+
+    With ``shallow`` a sub-directory holding at least one object is one common
+    prefix (delimiter ``/``) instead of being walked.
+    """
+    for name, path, is_dir in _entries(directory):
+        if not name.startswith(fragment):
+            continue
+        key = key_prefix + name
+        if not is_dir:
+            if len(key.encode("utf-8")) <= MAX_KEY_BYTES:
+                yield key, False
+        elif shallow:
+            if next(_walk(path, key, "", False), None) is not None:
+                yield key, True
+        else:
+            yield from _walk(path, key, "", False)
+
+
+def _listing(root: str, prefix: str, delimiter: Optional[str]) -> Iterator[Tuple[str, bool]]:
+    """S3's ListObjects over a folder: keys and common prefixes, in key order."""
+    directory_part, _, fragment = prefix.rpartition("/")
+    segments = directory_part.split("/") if "/" in prefix else []
+    if any(_segment_problem(segment) for segment in segments):
+        return  # no stored key can start with this prefix
+    start = os.path.join(root, *segments)
+    key_prefix = directory_part + "/" if segments else ""
+    if delimiter == "/":
+        yield from _walk(start, key_prefix, fragment, True)
+        return
+    last_prefix = None
+    for key, _ in _walk(start, key_prefix, fragment, False):
+        cut = key.find(delimiter, len(prefix)) if delimiter else -1
+        if cut < 0:
+            yield key, False
+            continue
+        common = key[: cut + len(delimiter or "")]
+        if common != last_prefix:
+            last_prefix = common
+            yield common, True
+
+
+def _chunks_of(source: Any, size: int) -> Iterator[bytes]:
+    """Bytes from an iterable of bytes-like chunks, a binary file object or one bytes value.
+
+    The kind of ``source`` is checked now, before any file is created.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return iter([bytes(source)])
+    if isinstance(source, str):
+        raise InvalidArgumentError("cannot upload a str; pass bytes or a binary stream")
+    if hasattr(source, "read"):
+        return _read_chunks(source, size)
+    try:
+        chunks = iter(source)
+    except TypeError:
+        raise InvalidArgumentError("cannot upload from %s" % type(source).__name__) from None
+    return (_as_bytes(chunk) for chunk in chunks)
+
+
+def _read_chunks(stream: Any, size: int, limit: Optional[int] = None) -> Iterator[bytes]:
+    """Chunks of at most ``size`` bytes read from ``stream``, ``limit`` bytes at most in all."""
+    while limit is None or limit > 0:
+        data = stream.read(size if limit is None else min(size, limit))
+        if data is None:
+            raise InvalidArgumentError("the stream returned None from read (is it non-blocking?)")
+        if not data:
+            return
+        if limit is not None:
+            limit -= len(data)
+        yield _as_bytes(data)
+
+
+def _as_bytes(chunk: object) -> bytes:
+    if isinstance(chunk, bytes):
+        return chunk
+    if isinstance(chunk, (bytearray, memoryview)):
+        return bytes(chunk)
+    raise InvalidArgumentError("a stream must yield bytes-like chunks, not %s" % type(chunk).__name__)
+
+
+def _create_temp(directory: str) -> Tuple[int, str]:
+    """A new, exclusively created temporary file in ``directory``: ``(fd, path)``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        path = os.path.join(directory, TEMP_PREFIX + os.urandom(8).hex())
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+
+
+def _fill(fd: int, chunks: Iterable[bytes], fsync: bool, progress: Optional[Progress], total: Optional[int]
+          ) -> Tuple[os.stat_result, str]:
+    """Write ``chunks`` to ``fd`` (and close it): the file's final stat and MD5 hex."""
+    digest = _md5()
+    done = 0
+    with os.fdopen(fd, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None and chunk:
+                progress(done, total)
+        out.flush()
+        if fsync:
+            os.fsync(out.fileno())
+        info = os.fstat(out.fileno())
+    return info, digest.hexdigest()
+
+
+def _unlink_quietly(path: Optional[str]) -> None:
+    if path:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _prune(top: str, path: str) -> None:
+    """Remove empty directories from ``path`` up to, but never including, ``top``."""
+    while path != top and path.startswith(top + os.sep):
+        try:
+            os.rmdir(path)
+        except OSError:
+            return
+        path = os.path.dirname(path)
+
+
+def _read_record(path: str) -> Optional[Record]:
+    """The sidecar at ``path`` if it is one we wrote, else None."""
+    try:
+        with open(path, "rb") as stream:
+            record = json.loads(stream.read(1 << 20).decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("md5"), str):
+        return None
+    if not isinstance(record.get("content_type"), str) or not isinstance(record.get("meta_data"), dict):
+        return None
+    if not isinstance(record.get("extra"), dict) or not isinstance(record.get("identity"), list):
+        return None
+    return record
+
+
+def _span(size: int, start: int, stop: Optional[int], obj: Object) -> Tuple[int, int]:
+    """``[start, stop)`` clipped to the object, as S3 answers a Range request."""
+    if start >= size and not (start == 0 and size == 0):
+        raise InvalidRange(
+            "range start %d is beyond the end of %r (%d bytes)" % (start, obj.name, size),
+            obj.driver, object_name=obj.name, code="InvalidRange",
+        )
+    return start, size if stop is None else min(stop, size)
+
+
+class LocalStorageDriver(StorageDriver):
+    """libcloud's storage API over a folder: containers are directories, objects files.
+
+    Args:
+        key: the base folder (libcloud's argument order); it must exist.
+        secret, secure, host, port: accepted for libcloud's signature, unused.
+        ex_config: :class:`aurora.config.Config`; its ``io_chunk_size`` sets the
+            copy and stream chunk size.
+        ex_fsync: flush each object to disk before it becomes visible (default
+            True), so a crash never leaves an empty or partial object.
+        api_version, region, ex_use_locking: accepted for libcloud, unused
+            (no lock files: see the module docstring).
+    """
+
+    name = "Local Storage"
+    website = "https://github.com/apache/libcloud"
+    type = Provider.LOCAL
+    hash_type = "md5"
+
+    def __init__(self, key: Union[str, os.PathLike[str]], secret: Optional[str] = None, secure: bool = True,
+                 host: Optional[str] = None, port: Optional[int] = None, **kwargs: Any) -> None:
+        try:
+            base = os.fspath(key)
+        except TypeError:
+            raise LibcloudError("The base path must be a folder name, not %r" % (key,)) from None
+        if not isinstance(base, str) or not os.path.isdir(base):
+            raise LibcloudError("The base path %r is not a directory" % (base,))
+        self.key = base
+        self.base_path = os.path.abspath(base)
+        self.secure, self.host, self.port = bool(secure), host, port
+        config = kwargs.pop("ex_config", None) or Config()
+        if not isinstance(config, Config):
+            raise InvalidArgumentError("ex_config must be an aurora.config.Config, not %r" % (config,))
+        self.config = config
+        self.fsync = bool(kwargs.pop("ex_fsync", True))
+        for ignored in ("api_version", "region", "ex_use_locking"):
+            kwargs.pop(ignored, None)
+        if kwargs:
+            raise InvalidArgumentError("unexpected arguments: %s" % ", ".join(sorted(kwargs)))
+
+    def __repr__(self) -> str:
+        return "<%s base_path=%s>" % (type(self).__name__, self.base_path)
+
+    # -- paths and errors --------------------------------------------------
+
+    def _container_path(self, name: str) -> str:
+        try:
+            return os.path.join(self.base_path, _check_container_name(name))
+        except AuroraError as error:
+            raise self._bind(error) from None
+
+    def _existing_container_path(self, name: str) -> str:
+        path = self._container_path(name)
+        if not os.path.isdir(path):
+            raise ContainerDoesNotExistError("Container %r does not exist" % (name,), self, name)
+        return path
+
+    def _segments(self, key: object) -> List[str]:
+        try:
+            return _key_segments(key)
+        except AuroraError as error:
+            raise self._bind(error) from None
+
+    def _os_error(self, error: OSError, container_name: str, key: Optional[str], doing: str) -> AuroraError:
+        """The aurora error for a file-system failure (a container deleted under us, a full disk...)."""
+        if not os.path.isdir(os.path.join(self.base_path, container_name)):
+            return ContainerDoesNotExistError("Container %r does not exist" % (container_name,), self, container_name)
+        code = error.errno
+        if key is not None and code in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR):
+            return ObjectDoesNotExistError("Object %r does not exist in %r" % (key, container_name), self, key,
+                                           container_name=container_name)
+        if key is not None and code == errno.ENAMETOOLONG:
+            return InvalidObjectNameError("object name %r is too long for this file system" % (key,), self, key)
+        what = "%r in %r" % (key, container_name) if key is not None else repr(container_name)
+        return LibcloudError("cannot %s %s: %s" % (doing, what, error.strerror or error), self,
+                             container_name=container_name, object_name=key)
+
+    def _conflict(self, key: str, path: str) -> InvalidObjectNameError:
+        return InvalidObjectNameError(
+            "object name %r cannot be stored: %s is in the way (a folder cannot hold both 'a' and 'a/b')"
+            % (key, path), self, key)
+
+    def _bind(self, error: AuroraError) -> AuroraError:
+        error.driver = self
+        return error
+
+    def _chunk_size(self, chunk_size: Optional[int], config: Optional[Config] = None) -> int:
+        if chunk_size is None:
+            return (config or self.config).transfer.io_chunk_size
+        if not isinstance(chunk_size, int) or chunk_size < 1:
+            raise InvalidArgumentError("chunk_size must be a positive integer, not %r" % (chunk_size,))
+        return chunk_size
+
+    # -- containers --------------------------------------------------------
+
+    def _container(self, name: str, path: str) -> Container:
+        info = os.stat(path)
+        extra = {"creation_time": info.st_ctime, "access_time": info.st_atime, "modify_time": info.st_mtime}
+        return Container(name=name, extra=extra, driver=self)
+
+    def iterate_containers(self) -> Iterator[Container]:
+        try:
+            with os.scandir(self.base_path) as scan:
+                names = sorted(e.name for e in scan if e.is_dir() and _listable(e.name) and ".." not in e.name)
+        except OSError as error:
+            raise LibcloudError("cannot list %s: %s" % (self.base_path, error.strerror or error), self) from error
+        for name in names:
+            try:
+                yield self._container(name, os.path.join(self.base_path, name))
+            except OSError:
+                continue  # deleted while we listed
+
+    def get_container(self, container_name: str) -> Container:
+        path = self._existing_container_path(container_name)
+        try:
+            return self._container(container_name, path)
+        except OSError as error:
+            raise self._os_error(error, container_name, None, "read") from error
+
+    def create_container(self, container_name: str) -> Container:
+        path = self._container_path(container_name)
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            raise ContainerAlreadyExistsError(
+                "Container with this name already exists. The name must be unique among all the containers "
+                "in the system", self, container_name) from None
+        except OSError as error:
+            raise LibcloudError("Error creating container %s: %s" % (container_name, error.strerror or error),
+                                self, container_name=container_name) from error
+        return self.get_container(container_name)
+
+    def delete_container(self, container: Container) -> bool:
+        """Delete an empty container, with its sidecars and abandoned temporary files.
+
+        Files that are not objects (names a key cannot have) are never deleted:
+        a container holding them is not empty.
+        """
+        path = self._existing_container_path(container.name)
+        if next(_listing(path, "", None), None) is not None:
+            raise ContainerIsNotEmptyError("Container is not empty", self, container.name)
+        try:
+            self._remove_leftovers(path)
+            os.rmdir(path)
+        except OSError as error:
+            if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise ContainerIsNotEmptyError("Container is not empty", self, container.name) from None
+            if not os.path.isdir(path):
+                raise ContainerDoesNotExistError("Container %r does not exist" % (container.name,), self,
+                                                 container.name) from None
+            raise self._os_error(error, container.name, None, "delete") from error
+        return True
+
+    @staticmethod
+    def _remove_leftovers(root: str) -> None:
+        """Remove sidecars of absent objects, temporary files and empty folders below ``root``."""
+        meta_root = os.path.join(root, META_DIR)
+        for folder, _, files in os.walk(root, topdown=False):
+            for name in files:
+                path = os.path.join(folder, name)
+                in_meta = path.startswith(meta_root + os.sep)
+                data_path = os.path.join(root, os.path.relpath(path, meta_root)) if in_meta else ""
+                if _is_reserved(name) or (in_meta and not os.path.lexists(data_path)):
+                    _unlink_quietly(path)
+            if folder != root:
+                try:
+                    os.rmdir(folder)
+                except FileNotFoundError:
+                    pass
+
+    def get_container_cdn_url(self, container: Container, check: bool = False) -> str:
+        """The container's folder (libcloud's local driver answers with the path)."""
+        return self._existing_container_path(container.name) if check else self._container_path(container.name)
+
+    def enable_container_cdn(self, container: Container) -> bool:
+        self._existing_container_path(container.name)
+        return True
+
+    # -- listing -----------------------------------------------------------
+
+    def iterate_container_objects(self, container: Container, prefix: Optional[str] = None,
+                                  ex_prefix: Optional[str] = None, ex_delimiter: Optional[str] = None
+                                  ) -> Iterator[Object]:
+        """Every object under ``prefix`` in key order (S3's UTF-8 byte order).
+
+        With ``ex_delimiter`` only the objects directly under the prefix are
+        yielded; :meth:`ex_list_prefixes` gives the "directories".
+        """
+        root = self._existing_container_path(container.name)
+        for key, is_prefix in _listing(root, prefix or ex_prefix or "", ex_delimiter):
+            if not is_prefix:
+                try:
+                    yield self._load(container, key, root, key.split("/"))
+                except ObjectDoesNotExistError:
+                    continue  # deleted while we listed
+
+    def list_container_objects(self, container: Container, prefix: Optional[str] = None,
+                               ex_prefix: Optional[str] = None, ex_delimiter: Optional[str] = None) -> List[Object]:
+        return list(self.iterate_container_objects(container, prefix, ex_prefix, ex_delimiter))
+
+    def ex_list_prefixes(self, container: Container, prefix: str = "", delimiter: str = "/") -> Iterator[str]:
+        """The common prefixes ("directories") directly under ``prefix``, each ending with ``delimiter``."""
+        root = self._existing_container_path(container.name)
+        for name, is_prefix in _listing(root, prefix or "", delimiter):
+            if is_prefix:
+                yield name
+
+    # -- reading objects ---------------------------------------------------
+
+    def get_object(self, container_name: str, object_name: str) -> Object:
+        segments = self._segments(object_name)
+        root = self._existing_container_path(container_name)
+        return self._load(Container(container_name, {}, self), object_name, root, segments)
+
+    def _load(self, container: Container, key: str, root: str, segments: Sequence[str]) -> Object:
+        """The object as stored now; its sidecar is used only if it describes this data file."""
+        data_path = os.path.join(root, *segments)
+        with _commit_lock(data_path):
+            try:
+                info = os.stat(data_path)
+            except OSError as error:
+                raise self._os_error(error, container.name, key, "read") from None
+            record = _read_record(os.path.join(root, META_DIR, *segments))
+        if not stat.S_ISREG(info.st_mode):
+            raise ObjectDoesNotExistError("Object %r does not exist in %r" % (key, container.name), self, key,
+                                          container_name=container.name)
+        if record is None or record["identity"] != _identity(info):
+            info, record = self._fresh_record(data_path, container.name, key)
+        return self._object(container, key, info, record)
+
+    def _fresh_record(self, data_path: str, container_name: str, key: str) -> Tuple[os.stat_result, Record]:
+        """What a sidecar would say, read from the data file itself (no user metadata)."""
+        digest = _md5()
+        try:
+            with open(data_path, "rb") as stream:
+                info = os.fstat(stream.fileno())
+                for block in _read_chunks(stream, self.config.transfer.io_chunk_size):
+                    digest.update(block)
+        except OSError as error:
+            raise self._os_error(error, container_name, key, "read") from None
+        content_type = mimetypes.guess_type(key)[0] or DEFAULT_CONTENT_TYPE
+        return info, {"md5": digest.hexdigest(), "content_type": content_type, "meta_data": {}, "extra": {}}
+
+    def _object(self, container: Container, key: str, info: os.stat_result, record: Record) -> Object:
+        extra: Dict[str, Any] = {
+            "content_type": record["content_type"],
+            "etag": record["md5"],
+            "last_modified": formatdate(info.st_mtime, usegmt=True),
+            "modify_time": info.st_mtime,
+            "creation_time": info.st_ctime,
+            "access_time": info.st_atime,
+        }
+        extra.update(record["extra"])
+        return Object(key, info.st_size, record["md5"], extra, dict(record["meta_data"]), container, self)
+
+    def get_object_cdn_url(self, obj: Object) -> str:
+        """The object's file (libcloud's local driver answers with the path)."""
+        return os.path.join(self._container_path(obj.container.name), *self._segments(obj.name))
+
+    def enable_object_cdn(self, obj: Object) -> bool:
+        self.get_object(obj.container.name, obj.name)
+        return True
+
+    def _open(self, obj: Object) -> BinaryIO:
+        """The object's file, open for reading (a concurrent replace does not disturb it)."""
+        path = os.path.join(self._existing_container_path(obj.container.name), *self._segments(obj.name))
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - closed by the caller's ``with``
+        except OSError as error:
+            raise self._os_error(error, obj.container.name, obj.name, "read") from None
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            stream.close()
+            raise ObjectDoesNotExistError("Object %r does not exist" % (obj.name,), self, obj.name)
+        return stream
+
+    def download_object_as_stream(self, obj: Object, chunk_size: Optional[int] = None) -> Iterator[bytes]:
+        return self._stream(obj, 0, None, self._chunk_size(chunk_size))
+
+    def download_object_range_as_stream(
+        self, obj: Object, start_bytes: int, end_bytes: Optional[int] = None, chunk_size: Optional[int] = None
+    ) -> Iterator[bytes]:
+        """Bytes ``[start_bytes, end_bytes)`` (end exclusive, as in libcloud; clipped to the size, as in S3)."""
+        validate_byte_range(start_bytes, end_bytes)
+        return self._stream(obj, start_bytes, end_bytes, self._chunk_size(chunk_size))
+
+    def _stream(self, obj: Object, start: int, stop: Optional[int], chunk_size: int) -> Iterator[bytes]:
+        with self._open(obj) as stream:
+            begin, end = _span(os.fstat(stream.fileno()).st_size, start, stop, obj)
+            stream.seek(begin)
+            yield from _read_chunks(stream, chunk_size, end - begin)
+
+    # -- downloads ---------------------------------------------------------
+
+    def _destination(self, obj: Object, destination_path: str) -> str:
+        """The file to write: ``destination_path``, or the key inside it if a directory.
+
+        A key that would land outside the directory (``../x``, ``/etc/x``) is refused.
+        """
+        if os.path.isdir(destination_path) or destination_path.endswith(("/", os.sep)):
+            if not os.path.isdir(destination_path):
+                raise LibcloudError("Path %s does not exist" % (destination_path,), self)
+            root = os.path.realpath(destination_path)
+            target = os.path.realpath(os.path.join(root, obj.name))
+            if os.path.commonpath([root, target]) != root or target == root:
+                raise InvalidArgumentError("object name %r would be written outside %s" % (obj.name, destination_path))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            return target
+        return destination_path
+
+    def download_object(self, obj: Object, destination_path: str, overwrite_existing: bool = False,
+                        delete_on_failure: bool = True, ex_progress: Optional[Progress] = None,
+                        ex_config: Optional[Config] = None) -> bool:
+        """Copy the object into a temporary file beside the destination, renamed into place when complete.
+
+        Returns False (as libcloud does) when the stored object no longer has
+        ``obj``'s size or MD5 (it was replaced); nothing is left behind then,
+        whatever ``delete_on_failure`` says.
+        """
+        return self._download(obj, destination_path, 0, None, overwrite_existing, ex_progress, ex_config)
+
+    def download_object_range(self, obj: Object, destination_path: str, start_bytes: int,
+                              end_bytes: Optional[int] = None, overwrite_existing: bool = False,
+                              delete_on_failure: bool = True, ex_progress: Optional[Progress] = None,
+                              ex_config: Optional[Config] = None) -> bool:
+        """Download bytes ``[start_bytes, end_bytes)`` (end exclusive, as in libcloud)."""
+        validate_byte_range(start_bytes, end_bytes)
+        return self._download(obj, destination_path, start_bytes, end_bytes, overwrite_existing, ex_progress,
+                              ex_config)
+
+    def _download(self, obj: Object, destination_path: str, start: int, stop: Optional[int], overwrite: bool,
+                  progress: Optional[Progress], config: Optional[Config]) -> bool:
+        target = self._destination(obj, destination_path)
+        self._refuse_existing(target, overwrite)
+        whole = start == 0 and stop is None
+        temp: Optional[str] = None
+        try:
+            with self._open(obj) as stream:
+                size = os.fstat(stream.fileno()).st_size
+                begin, end = _span(size, start, stop, obj)
+                if whole and size != obj.size:
+                    return False
+                stream.seek(begin)
+                fd, temp = _create_temp(os.path.dirname(os.path.abspath(target)))
+                chunks = _read_chunks(stream, self._chunk_size(None, config), end - begin)
+                _, md5 = _fill(fd, chunks, False, progress, end - begin)
+            if whole and obj.hash and len(obj.hash) == 32 and md5 != obj.hash:
+                return False
+            self._refuse_existing(target, overwrite)
+            os.replace(temp, target)
+            temp = None
+        except OSError as error:
+            raise LibcloudError("cannot write %s: %s" % (target, error.strerror or error), self) from error
+        finally:
+            _unlink_quietly(temp)
+        return True
+
+    def _refuse_existing(self, target: str, overwrite: bool) -> None:
+        if not overwrite and os.path.lexists(target):
+            raise LibcloudError("File %s already exists, but overwrite_existing=False" % (target,), self)
+
+    # -- writing objects ---------------------------------------------------
+
+    def upload_object(self, file_path: str, container: Container, object_name: str,
+                      extra: Optional[Dict[str, Any]] = None, verify_hash: bool = True,
+                      headers: Optional[Dict[str, str]] = None, ex_storage_class: Optional[str] = None,
+                      ex_progress: Optional[Progress] = None, ex_config: Optional[Config] = None) -> Object:
+        """Copy a file in as ``object_name``; it becomes visible only when complete.
+
+        ``verify_hash``, ``headers`` and ``ex_storage_class`` are accepted for
+        the S3 drivers' signature: the MD5 is computed from the bytes written,
+        so there is nothing to compare it with, and a folder has no headers or
+        storage classes.
+        """
+        segments = self._segments(object_name)
+        record = self._new_record(object_name, extra, file_path)
+        try:
+            source = open(file_path, "rb")  # noqa: SIM115 - closed by the ``with`` below
+        except OSError as error:
+            raise LibcloudError("cannot read %s: %s" % (file_path, error.strerror or error), self) from error
+        with source:
+            info = os.fstat(source.fileno())
+            total = info.st_size if stat.S_ISREG(info.st_mode) else None
+            chunks = _read_chunks(source, self._chunk_size(None, ex_config))
+            return self._store(container, object_name, segments, chunks, total, record, ex_progress)
+
+    def upload_object_via_stream(self, iterator: Any, container: Container, object_name: str,
+                                 extra: Optional[Dict[str, Any]] = None, headers: Optional[Dict[str, str]] = None,
+                                 ex_storage_class: Optional[str] = None, ex_progress: Optional[Progress] = None,
+                                 ex_config: Optional[Config] = None) -> Object:
+        """Store the bytes of an iterator, a binary file object or a bytes value as ``object_name``.
+
+        The stream is copied chunk by chunk, never held in memory whole.
+        """
+        segments = self._segments(object_name)
+        record = self._new_record(object_name, extra, None)
+        chunks = _chunks_of(iterator, self._chunk_size(None, ex_config))
+        return self._store(container, object_name, segments, chunks, None, record, ex_progress)
+
+    def _new_record(self, key: str, extra: Optional[Dict[str, Any]], file_path: Optional[str]) -> Record:
+        """The sidecar fields the caller chose (``extra``), checked before any byte is written."""
+        extra = extra or {}
+        if not isinstance(extra, dict):
+            raise InvalidArgumentError("extra must be a dict, not %r" % (extra,))
+        meta = extra.get("meta_data") or {}
+        if not isinstance(meta, dict) or not all(isinstance(name, str) and name for name in meta):
+            raise InvalidArgumentError("extra['meta_data'] must map non-empty names to values")
+        content_type = extra.get("content_type") or mimetypes.guess_type(file_path or key)[0]
+        return {
+            "content_type": str(content_type or DEFAULT_CONTENT_TYPE),
+            "meta_data": {name: str(value) for name, value in meta.items()},
+            "extra": {field: str(extra[field]) for field in _EXTRA_FIELDS if extra.get(field)},
+        }
+
+    def _store(self, container: Container, key: str, segments: Sequence[str], chunks: Iterable[bytes],
+               total: Optional[int], record: Record, progress: Optional[Progress]) -> Object:
+        """Write data then sidecar to temporary files and rename both into place together."""
+        root = self._existing_container_path(container.name)
+        data_path = os.path.join(root, *segments)
+        meta_path = os.path.join(root, META_DIR, *segments)
+        temps: List[str] = []
+        try:
+            fd, data_temp = self._temp_in(root, segments[:-1], key, False)
+            temps.append(data_temp)
+            info, md5 = _fill(fd, chunks, self.fsync, progress, total)
+            record = dict(record, md5=md5, identity=_identity(info))
+            fd, meta_temp = self._temp_in(root, [META_DIR, *segments[:-1]], key, True)
+            temps.append(meta_temp)
+            _fill(fd, [json.dumps(record, sort_keys=True).encode("utf-8")], self.fsync, None, None)
+            self._commit(data_temp, data_path, meta_temp, meta_path, key)
+            temps = []
+        except OSError as error:
+            raise self._os_error(error, container.name, None, "write %r in" % (key,)) from error
+        finally:
+            for temp in temps:
+                _unlink_quietly(temp)
+            if temps:
+                _prune(root, os.path.dirname(data_path))
+                _prune(root, os.path.dirname(meta_path))
+        return self._object(container, key, info, record)
+
+    def _commit(self, data_temp: str, data_path: str, meta_temp: str, meta_path: str, key: str) -> None:
+        with _commit_lock(data_path):
+            try:
+                os.replace(data_temp, data_path)
+            except (IsADirectoryError, NotADirectoryError):
+                raise self._conflict(key, data_path) from None
+            os.replace(meta_temp, meta_path)
+
+    def _temp_in(self, root: str, parts: Sequence[str], key: str, metadata: bool) -> Tuple[int, str]:
+        """A temporary file in ``root/parts``, creating the folders (never ``root`` itself).
+
+        A folder removed by a concurrent delete between its creation and the
+        file's is created again; a vanished container is reported as such.
+        """
+        error: Optional[OSError] = None
+        for _ in range(_ATTEMPTS):
+            try:
+                return _create_temp(self._make_folders(root, parts, key, metadata))
+            except FileNotFoundError as missing:
+                error = missing
+                if not os.path.isdir(root):
+                    break
+        assert error is not None
+        raise error
+
+    def _make_folders(self, root: str, parts: Sequence[str], key: str, metadata: bool) -> str:
+        path = root
+        for part in parts:
+            path = os.path.join(path, part)
+            try:
+                os.mkdir(path)
+            except FileExistsError:
+                if os.path.isdir(path):
+                    continue
+                if not metadata:
+                    raise self._conflict(key, path) from None
+                _unlink_quietly(path)  # a stale sidecar where a sidecar folder belongs
+                os.mkdir(path)
+        return path
+
+    def delete_object(self, obj: Object) -> bool:
+        """Delete the object, its sidecar and the folders it leaves empty (never the container's).
+
+        Raises:
+            ObjectDoesNotExistError: there is no such object (libcloud's contract).
+        """
+        segments = self._segments(obj.name)
+        root = self._existing_container_path(obj.container.name)
+        data_path = os.path.join(root, *segments)
+        meta_path = os.path.join(root, META_DIR, *segments)
+        with _commit_lock(data_path):
+            try:
+                if not stat.S_ISREG(os.stat(data_path).st_mode):
+                    raise FileNotFoundError(errno.ENOENT, "not a file", data_path)
+                os.unlink(data_path)
+            except OSError as error:
+                raise self._os_error(error, obj.container.name, obj.name, "delete") from None
+            if not os.path.lexists(data_path):  # another process may have written it again
+                _unlink_quietly(meta_path)
+        _prune(root, os.path.dirname(data_path))
+        _prune(root, os.path.dirname(meta_path))
+        return True
