@@ -230,23 +230,27 @@ def _plan_file(file: BinaryIO, content_length: Optional[int], where: str) -> Bod
 
 
 def _file_window(file: BinaryIO) -> Tuple[Optional[int], Optional[int], bool]:
-    """``(position, bytes left, is a regular file)``; None where it cannot be known."""
+    """``(position, bytes left, is a regular file)``; None where it cannot be known.
+
+    The length comes from seeking to the end, not from the file's size, so an
+    object that shows a window of a file (absolute positions, the window's end
+    as its end) is measured by its own rules.
+    """
     try:
-        position: Optional[int] = file.tell()
-    except (AttributeError, OSError, ValueError):
-        return None, None, False
-    assert position is not None
-    try:
-        info = os.fstat(file.fileno())
-    except (AttributeError, OSError, ValueError):
-        info = None
-    if info is not None and stat.S_ISREG(info.st_mode):
-        return position, max(info.st_size - position, 0), True
-    try:
-        if not file.seekable():
+        position = file.tell()
+        seekable = getattr(file, "seekable", None)
+        if seekable is not None and not seekable():
             return None, None, False
         end = file.seek(0, io.SEEK_END)
         file.seek(position)
     except (AttributeError, OSError, ValueError):
         return None, None, False
-    return position, max(end - position, 0), False
+    return position, max(end - position, 0), _is_regular(file)
+
+
+def _is_regular(file: BinaryIO) -> bool:
+    """Whether ``file`` has a descriptor of a regular file (so ``sendfile`` can read it)."""
+    try:
+        return stat.S_ISREG(os.fstat(file.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import logging
+import os
 import random
 import shutil
 import socket
@@ -388,6 +389,55 @@ def test_file_window_arrives_byte_exact(
         assert file.tell() == start + len(expected)
     assert response.content == sha_answer(expected)
     assert server.requests[-1][1]["Content-Length"] == str(len(expected))
+
+
+class Window(io.RawIOBase):
+    """A window on a file with absolute positions, as the transfer engine passes for a part."""
+
+    def __init__(self, path: Path, start: int, end: int) -> None:
+        super().__init__()
+        self._file = io.FileIO(path, "rb")
+        self.start, self.end = start, end
+        self._file.seek(start)
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = self.end + offset if whence == io.SEEK_END else offset
+        return self._file.seek(min(max(target, self.start), self.end))
+
+    def readinto(self, buffer: bytearray) -> int:
+        view = memoryview(buffer)[: max(self.end - self._file.tell(), 0)]
+        return self._file.readinto(view)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+@pytest.mark.parametrize("secure_like", [False, True], ids=["sendfile", "blocks"])
+def test_window_object_without_content_length_sends_only_its_window(
+    transport: Transport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secure_like: bool
+) -> None:
+    data = payload(3_000_000)
+    path = tmp_path / "source"
+    path.write_bytes(data)
+    if secure_like:
+        monkeypatch.delattr(os, "sendfile")
+    with Window(path, 1_000_000, 2_200_000) as window:
+        response = transport.send("PUT", "/k", {}, window)
+        assert window.tell() == 2_200_000
+    assert response.content == sha_answer(data[1_000_000:2_200_000])
 
 
 def test_regular_file_on_a_plain_socket_goes_through_sendfile(
