@@ -194,18 +194,27 @@ def _error_code(exc: Exception) -> str:
 
 
 def empty_and_delete_bucket(client: Any, bucket: str) -> bool:
-    """Abort uploads, delete every object version, delete the bucket; False if it was absent."""
+    """Abort uploads, delete every object version, delete the bucket; False if it was absent.
+
+    Each round lists from the start again instead of paging on: markers from before a
+    delete are not reliable on every server (moto skips keys that way).
+    """
     from botocore.exceptions import ClientError
 
     try:
-        for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
-            for upload in page.get("Uploads", []):
+        for _ in range(1000):
+            uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+            for upload in uploads:
                 client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-        for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            page = client.list_object_versions(Bucket=bucket)
             doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                       for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if not uploads and not doomed:
+                break
             if doomed:
-                client.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+                errors = client.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True}).get("Errors")
+                if errors:
+                    raise RuntimeError(f"cleanup of bucket {bucket} could not delete: {errors[:3]}")
         client.delete_bucket(Bucket=bucket)
     except ClientError as exc:
         if _error_code(exc) == "NoSuchBucket":
