@@ -59,19 +59,24 @@ def is_retryable(error: BaseException, policy: RetryPolicy, *, replayable: bool 
 
     A connection that was never opened did nothing on the server, so connect
     failures are always retried; a TLS verification failure will fail the same
-    way again.  A read timeout or broken reply may come after the server acted,
-    so those are retried only when the request may be sent again
-    (``replayable``).  Server answers are retried when their status or S3 code
-    is in the policy; any other answer (a 4xx) is final.
+    way again, and so will a proxy that refused the tunnel.  Anything that
+    happened after the body started to go is retried only when the body can be
+    sent again (``replayable``): then a read timeout or broken reply, or a
+    server answer whose status or S3 code is in the policy; any other answer
+    (a 4xx) is final.
     """
     if not isinstance(error, AuroraError):
         return False
     if isinstance(error, TLSError):
         return False
     if isinstance(error, ConnectError):
-        return True
+        # A proxy that answered (407, 403...) will answer the same way again.
+        return error.status is None
+    if not replayable:
+        # The body was consumed by this attempt: nothing could be sent again.
+        return False
     if isinstance(error, (ReadTimeout, ProtocolError)):
-        return replayable
+        return True
     if error.status is not None and error.status in policy.statuses:
         return True
     return error.code is not None and error.code in policy.codes

@@ -281,3 +281,21 @@ def test_retries_are_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
     retry_records = [r for r in caplog.records if "retrying" in r.getMessage()]
     assert len(retry_records) == 1
     assert "SlowDown" in retry_records[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        S3ResponseError("server trouble", status=503),
+        SlowDown("slow down", status=503, code="SlowDown"),
+        InternalError("oops", status=500, code="InternalError"),
+    ],
+)
+def test_answers_to_a_consumed_body_are_final(error: AuroraError) -> None:
+    assert is_retryable(error, POLICY, replayable=True)
+    assert not is_retryable(error, POLICY, replayable=False)
+
+
+def test_a_refusing_proxy_is_not_asked_again() -> None:
+    assert not is_retryable(ConnectError("proxy said 407", status=407), POLICY)
+    assert is_retryable(ConnectError("connection refused"), POLICY, replayable=False)
