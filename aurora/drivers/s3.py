@@ -11,10 +11,11 @@ import os
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from aurora.config import Config, Timeouts
-from aurora.core.credentials import Credentials
 from aurora.core.models import ObjectInfo
+from aurora.core.profiles import parse_endpoint_url
 from aurora.core.validation import validate_bucket_name, validate_key
 from aurora.drivers.base import DEFAULT_CONTENT_TYPE, Container, Object, StorageDriver, validate_byte_range
+from aurora.drivers.environment import load_settings
 from aurora.errors import (
     AuroraError,
     ContainerDoesNotExistError,
@@ -28,6 +29,7 @@ from aurora.s3.client import S3Client, header_dict
 from aurora.transfer.download import download_file, iter_object
 from aurora.transfer.upload import UploadResult, upload_file, upload_stream
 from aurora.transport.connection import Transport
+from aurora.transport.proxy import proxy_for
 from aurora.transport.response import Headers
 
 __all__ = ["BaseS3StorageDriver", "S3StorageDriver", "S3MultipartUpload", "REGION_TO_HOST_MAP"]
@@ -137,7 +139,7 @@ class BaseS3StorageDriver(StorageDriver):
 
     def __init__(
         self,
-        key: str,
+        key: Optional[str] = None,
         secret: Optional[str] = None,
         secure: bool = True,
         host: Optional[str] = None,
@@ -146,25 +148,40 @@ class BaseS3StorageDriver(StorageDriver):
         region: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
-        self.key = key
-        self.secure = bool(secure)
-        self.region = region or self.default_region
+        settings = load_settings(
+            key=key,
+            secret=secret,
+            token=kwargs.pop("token", None),
+            region=region,
+            endpoint_url=kwargs.pop("ex_endpoint_url", None),
+            profile=kwargs.pop("ex_profile", None),
+        )
+        credentials = settings.credentials()
+        if credentials is None:
+            raise InvalidCredsError(
+                "no credentials: pass key and secret, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                "or name a profile of ~/.aws/credentials"
+            )
+        self.key = credentials.access_key
+        self._credentials = credentials
+        self.region = settings.region or self.default_region
         self.api_version = api_version
-        self.host = self._resolve_host(host)
-        self.port = int(port) if port else (443 if self.secure else 80)
-        self.signature_version = str(kwargs.pop("signature_version", self.default_signature_version))
+        self.secure, self.host, self.port = self._resolve_endpoint(secure, host, port, settings.endpoint_url)
+        self.signature_version = str(
+            kwargs.pop("signature_version", None) or settings.signature_version or self.default_signature_version
+        )
         if self.signature_version not in ("2", "4"):
             raise InvalidArgumentError("Invalid signature_version: %r" % (self.signature_version,))
         self.config = self._resolve_config(kwargs)
-        self._credentials = Credentials(key or "", secret or "", kwargs.pop("token", None))
+        proxy_url = kwargs.pop("proxy_url", None)
         self.transport = Transport(
             self.host,
             self.port,
             self.secure,
             timeouts=self.config.timeouts,
             verify=bool(kwargs.pop("ex_verify", True)),
-            ca_file=kwargs.pop("ex_ca_cert", None),
-            proxy_url=kwargs.pop("proxy_url", None),
+            ca_file=kwargs.pop("ex_ca_cert", None) or settings.ca_bundle,
+            proxy_url=proxy_url if proxy_url is not None else proxy_for(self.host, self.secure, os.environ),
             max_connections=max(16, self.config.transfer.max_concurrency * 2),
         )
         self.client = S3Client(
@@ -178,6 +195,16 @@ class BaseS3StorageDriver(StorageDriver):
         self.name = kwargs.pop("name", None) or self.name
         if kwargs:
             raise InvalidArgumentError("unexpected arguments: %s" % ", ".join(sorted(kwargs)))
+
+    def _resolve_endpoint(
+        self, secure: bool, host: Optional[str], port: Optional[int], endpoint_url: Optional[str]
+    ) -> Tuple[bool, str, int]:
+        """(secure, host, port): explicit arguments, then AWS_ENDPOINT_URL*, then the driver's default."""
+        if not host and endpoint_url:
+            secure, host, url_port, _ = parse_endpoint_url(endpoint_url)
+            port = port or url_port
+        resolved = self._resolve_host(host)
+        return bool(secure), resolved, int(port) if port else (443 if secure else 80)
 
     def _resolve_host(self, host: Optional[str]) -> str:
         if host:

@@ -134,3 +134,41 @@ def test_errors_pickle_without_the_driver() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is aurora.ContainerDoesNotExistError
     assert copy.container_name == "bucket" and copy.driver is None
+
+
+def test_credentials_and_endpoint_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9999")
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    driver = get_driver(Provider.S3)()
+    assert (driver.key, driver.secure, driver.host, driver.port) == ("ENVKEY", False, "127.0.0.1", 9999)
+    assert driver.region == "eu-west-3"
+    assert SECRET not in repr(driver)
+
+
+def test_a_profile_of_the_shared_credentials_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "credentials").write_text("[work]\naws_access_key_id = FILEKEY\naws_secret_access_key = %s\n" % SECRET)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    driver = get_driver(Provider.AURORAOBJECTS)(ex_profile="work")
+    assert driver.key == "FILEKEY" and driver.host == "o.auroraobjects.eu"
+    assert driver.secret == SECRET
+
+
+def test_no_credentials_anywhere_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    with pytest.raises(aurora.InvalidCredsError, match="no credentials"):
+        get_driver(Provider.S3)()
+
+
+def test_explicit_host_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://elsewhere.example:1234")
+    driver = get_driver(Provider.S3_RGW)("key", SECRET, secure=False, host="127.0.0.1", port=7480)
+    assert (driver.host, driver.port, driver.secure) == ("127.0.0.1", 7480, False)
