@@ -422,7 +422,10 @@ class ObjectChunks(Iterator[bytes]):
         self.close()
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - nothing can be reported from a finalizer
+            pass
 
 
 def _fill_from(reader: ResumingReader, view: memoryview) -> int:

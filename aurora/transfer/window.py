@@ -107,8 +107,9 @@ class FileWindow(io.RawIOBase):
         return got
 
     def close(self) -> None:
-        if not self.closed:
-            self._file.close()
+        file = getattr(self, "_file", None)  # absent when opening the file failed
+        if file is not None:
+            file.close()
         super().close()
 
     def _check_open(self) -> None:
