@@ -97,15 +97,18 @@ def aborting_on_failure(client: S3Client, bucket: str, key: str, upload_id: str)
         ) from exc
 
 
-def server_etag(client: S3Client, bucket: str, key: str, given: str) -> Tuple[str, Optional[Headers]]:
+def server_etag(
+    client: S3Client, bucket: str, key: str, given: str, object_headers: Mapping[str, str]
+) -> Tuple[str, Optional[Headers]]:
     """The object's ETag (no quotes): ``given``, or from a HEAD when the server sent none.
 
-    Ceph RGW answers CompleteMultipartUpload with an empty ``<ETag/>``.
+    Ceph RGW answers CompleteMultipartUpload with an empty ``<ETag/>``.  The
+    HEAD repeats the SSE-C headers, without which an SSE-C object cannot be read.
     """
     etag = given.strip().strip('"')
     if etag:
         return etag, None
-    headers = client.head_object(bucket, key)
+    headers = client.head_object(bucket, key, headers=part_headers(object_headers) or None)
     return (headers.get("ETag") or "").strip().strip('"'), headers
 
 

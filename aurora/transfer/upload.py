@@ -167,7 +167,7 @@ def _put(
     response = client.put_object(bucket, key, body, headers=_merged(headers, extra))
     meter.set_total(size)
     meter.add(size)
-    etag, head = server_etag(client, bucket, key, response.get("ETag") or "")
+    etag, head = server_etag(client, bucket, key, response.get("ETag") or "", headers)
     md5_hex = digest.hex()
     if verify:
         check_single_etag(bucket, key, etag, md5_hex, [headers, response, head])
@@ -229,7 +229,7 @@ def _multipart_result(
     verify: bool,
 ) -> UploadResult:
     """The result of a completed upload, its ETag checked against the parts sent."""
-    etag, head = server_etag(client, bucket, key, complete_etag)
+    etag, head = server_etag(client, bucket, key, complete_etag, headers)
     if verify:
         check_multipart_etag(client, bucket, key, upload_id, etag, [p.md5 for p in sent], [headers, head])
     size = sum(p.size for p in sent)

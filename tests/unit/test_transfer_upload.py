@@ -141,7 +141,7 @@ class FakeS3:
         self.uploads.pop(upload_id, None)
 
     def head_object(self, bucket: str, key: str, *, headers: Any = None) -> Headers:
-        self._record("head", key)
+        self._record("head", dict(headers or {}))
         return Headers({"ETag": '"%s"' % self.etags[key], "Content-Length": str(len(self.objects[key]))})
 
     def part_sizes(self) -> List[int]:
@@ -422,6 +422,16 @@ def test_empty_complete_etag_is_read_back_with_head_and_checked() -> None:
     assert "head" in client.names()
     assert result.etag == multipart_etag([md5(data[i : i + 10]) for i in (0, 10, 20)])
     assert result.upload_id == "upload-0" and result.part_count == 3 and result.md5_hex is None
+
+
+def test_head_after_an_empty_complete_etag_repeats_the_sse_c_headers() -> None:
+    client = FakeS3(complete_etag="")
+    headers = {"x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-meta-a": "b"}
+    upload_from_filler(
+        client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10), headers=headers
+    )
+    heads = [detail for name, detail in client.calls if name == "head"]
+    assert heads == [{"x-amz-server-side-encryption-customer-algorithm": "AES256"}]
 
 
 def test_single_put_etag_mismatch_raises() -> None:
