@@ -85,6 +85,11 @@ class TransferConfig:
     being filled, one per worker in flight); a file upload reads its parts in
     place and holds at most one socket buffer per worker.  A stream of unknown
     length grows its part size as it goes so that 5 TiB fits in 10,000 parts.
+
+    A server-side copy (``ex_copy_object``) of an object larger than
+    ``multipart_copy_threshold`` (at most 5 GiB, S3's limit for one CopyObject)
+    is done as parallel UploadPartCopy requests of ``multipart_copy_part_size``;
+    no payload passes through the client.
     """
 
     part_size: int = 5 * MiB
@@ -94,6 +99,8 @@ class TransferConfig:
     multipart_download_threshold: int = 16 * MiB
     io_chunk_size: int = 256 * KiB
     verify_checksums: bool = True
+    multipart_copy_threshold: int = 5 * GiB
+    multipart_copy_part_size: int = 256 * MiB
 
     def __post_init__(self) -> None:
         if not MIN_PART_SIZE <= self.part_size <= MAX_PART_SIZE:
@@ -106,6 +113,14 @@ class TransferConfig:
         _positive("download_part_size", self.download_part_size)
         _positive("multipart_download_threshold", self.multipart_download_threshold)
         _positive("io_chunk_size", self.io_chunk_size)
+        if not isinstance(self.multipart_copy_threshold, int) or not 0 < self.multipart_copy_threshold <= MAX_PART_SIZE:
+            raise InvalidArgumentError(
+                "multipart_copy_threshold must be between 1 byte and 5 GiB, not %r" % (self.multipart_copy_threshold,)
+            )
+        if not MIN_PART_SIZE <= self.multipart_copy_part_size <= MAX_PART_SIZE:
+            raise InvalidArgumentError(
+                "multipart_copy_part_size must be between 5 MiB and 5 GiB, not %r" % (self.multipart_copy_part_size,)
+            )
 
 
 @dataclass(frozen=True)
