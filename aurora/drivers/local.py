@@ -1,14 +1,12 @@
 """libcloud's storage API on a local folder, for tests, laptops and offline use.
 
 Code written against the S3 drivers runs unchanged on a folder: the same method
-names, arguments, return types and exceptions.  The layout is plain, so the
-objects can be read with any tool::
+names, arguments, return types and exceptions.  The layout is plain::
 
     <base>/<container>/<key>               the object's bytes, exactly
-    <base>/<container>/.aurora-meta/<key>  a JSON sidecar: content type, user
-                                           metadata, MD5, and the identity
-                                           (inode, size, mtime) of the data
-                                           file it describes
+    <base>/<container>/.aurora-meta/<key>  JSON sidecar: content type, user metadata,
+                                           MD5, identity (inode, size, mtime) of the
+                                           data file it describes
     .aurora-tmp-<random>                   a write in progress (any folder)
 
 Reserved names: every key segment and container name that starts with
@@ -73,6 +71,7 @@ RESERVED_PREFIX = ".aurora-"
 META_DIR = RESERVED_PREFIX + "meta"
 TEMP_PREFIX = RESERVED_PREFIX + "tmp-"
 NAME_MAX = 255
+_RECORD_FIELDS = (("md5", str), ("content_type", str), ("meta_data", dict), ("extra", dict), ("identity", list))
 _EXTRA_FIELDS = ("cache_control", "content_disposition", "content_encoding", "content_language", "expires")
 _ATTEMPTS = 8  # a folder pruned by a concurrent delete is re-created this many times
 _LOCKS = tuple(threading.Lock() for _ in range(64))
@@ -243,9 +242,7 @@ def _read_chunks(stream: Any, size: int, limit: Optional[int] = None) -> Iterato
 
 
 def _as_bytes(chunk: object) -> bytes:
-    if isinstance(chunk, bytes):
-        return chunk
-    if isinstance(chunk, (bytearray, memoryview)):
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
         return bytes(chunk)
     raise InvalidArgumentError("a stream must yield bytes-like chunks, not %s" % type(chunk).__name__)
 
@@ -305,11 +302,7 @@ def _read_record(path: str) -> Optional[Record]:
             record = json.loads(stream.read(1 << 20).decode("utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or not isinstance(record.get("md5"), str):
-        return None
-    if not isinstance(record.get("content_type"), str) or not isinstance(record.get("meta_data"), dict):
-        return None
-    if not isinstance(record.get("extra"), dict) or not isinstance(record.get("identity"), list):
+    if not isinstance(record, dict) or any(not isinstance(record.get(f), t) for f, t in _RECORD_FIELDS):
         return None
     return record
 
