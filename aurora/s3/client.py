@@ -9,9 +9,12 @@ it started before each attempt.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
+import ipaddress
 import logging
 import random as _random
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -49,10 +52,20 @@ from aurora.core.xml_build import complete_multipart_xml, create_bucket_xml, del
 from aurora.errors import AuroraError, InvalidArgumentError
 from aurora.s3.errors import error_from_response
 from aurora.transport.connection import Transport
+from aurora.transport.proxy import split_host_port
 from aurora.transport.response import Headers, Response
 from aurora.transport.retry import call_with_retries
 
-__all__ = ["S3Client", "Body", "USER_AGENT", "content_md5", "header_dict"]
+__all__ = [
+    "S3Client",
+    "Body",
+    "USER_AGENT",
+    "ADDRESSING_STYLES",
+    "content_md5",
+    "copy_source",
+    "header_dict",
+    "uses_virtual_host",
+]
 
 log = logging.getLogger("aurora.s3")
 
@@ -60,6 +73,18 @@ USER_AGENT = "aurora/0.1"
 Body = Union[None, bytes, bytearray, memoryview, Any]
 Clock = Callable[[], datetime]
 Query = Tuple[Tuple[str, str], ...]
+TransportFactory = Callable[[str], Transport]
+
+ADDRESSING_STYLES = ("path", "virtual", "auto")
+MAX_CLOCK_SKEW = timedelta(minutes=15)
+"""How far S3 lets a request's time be from its own before it refuses it."""
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_V2_SHAPE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?KeyCount[\s/>]")
+_SKEW_BODY = (
+    b"<Error><Code>RequestTimeTooSkewed</Code><Message>the server refused a HEAD and its Date is "
+    b"more than 15 minutes from the local clock</Message></Error>"
+)
 
 
 def utc_now() -> datetime:
@@ -84,8 +109,51 @@ def _replayable(body: object, start: Optional[int]) -> bool:
     return body is None or _is_bytes(body) or start is not None
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def uses_virtual_host(style: str, bucket: Optional[str], endpoint_host: str) -> bool:
+    """Whether requests for ``bucket`` go to ``bucket.endpoint_host`` (virtual-hosted style).
+
+    ``path`` never does; ``virtual`` does for every bucket name that can be a
+    host name (dots included); ``auto`` only for a single DNS label (a dotted
+    name would not match a ``*.host`` TLS certificate) on an endpoint that is
+    a name, not an IP address.
+    """
+    if style == "path" or not bucket or _is_ip(endpoint_host):
+        return False
+    labels = bucket.split(".")
+    if not all(_DNS_LABEL.match(label) for label in labels) or len(bucket) > 63:
+        return False
+    return style == "virtual" or len(labels) == 1
+
+
+class _Skew:
+    """The offset between the server's clock and ours, shared by a client and its views."""
+
+    def __init__(self) -> None:
+        self.value = timedelta(0)
+        self.lock = threading.Lock()
+
+
+class _Route:
+    """Where a request for one bucket goes: transport, Host header, and the bucket's place."""
+
+    __slots__ = ("transport", "host_header", "virtual_bucket")
+
+    def __init__(self, transport: Transport, host_header: str, virtual_bucket: Optional[str]) -> None:
+        self.transport = transport
+        self.host_header = host_header
+        self.virtual_bucket = virtual_bucket
+
+
 class S3Client:
-    """The S3 REST API, one method per operation, path-style addressing.
+    """The S3 REST API, one method per operation.
 
     Args:
         transport: the connection pool to the endpoint.
@@ -95,6 +163,13 @@ class S3Client:
         signature_version: ``"4"`` (default) or ``"2"``.
         retry: when and how long to retry.
         clock, sleep, random: injected so tests run instantly and repeatably.
+        addressing_style: ``"path"`` (default: ``host/bucket/key``),
+            ``"virtual"`` (``bucket.host/key``) or ``"auto"`` (see
+            :func:`uses_virtual_host`).
+        transport_for: makes the transport for a virtual host name
+            (``bucket.host``); each is made once and kept.  Without it,
+            virtual-hosted requests go over ``transport`` with the bucket's
+            Host header, which servers that route by Host accept.
     """
 
     def __init__(
@@ -110,9 +185,15 @@ class S3Client:
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
         user_agent: str = USER_AGENT,
+        addressing_style: str = "path",
+        transport_for: Optional[TransportFactory] = None,
     ) -> None:
         if signature_version not in ("2", "4"):
             raise InvalidArgumentError("signature_version must be '2' or '4', not %r" % (signature_version,))
+        if addressing_style not in ADDRESSING_STYLES:
+            raise InvalidArgumentError(
+                "addressing_style must be 'path', 'virtual' or 'auto', not %r" % (addressing_style,)
+            )
         self.transport = transport
         self._credentials = credentials
         self.host_header = host_header
@@ -123,11 +204,39 @@ class S3Client:
         self._sleep = sleep
         self._random = random
         self.user_agent = user_agent
-        self._skew = timedelta(0)
-        self._skew_lock = threading.Lock()
+        self.addressing_style = addressing_style
+        self._endpoint_host = split_host_port(host_header, 0)[0]
+        self._transport_for = transport_for
+        self._virtual: Dict[str, Transport] = {}
+        self._virtual_lock = threading.Lock()
+        self._skew = _Skew()
+        self._read_headers: Mapping[str, str] = {}
 
     def __repr__(self) -> str:
-        return "<S3Client %s sigv%s region=%s>" % (self.host_header, self.signature_version, self.region)
+        return "<S3Client %s sigv%s region=%s %s-style>" % (
+            self.host_header,
+            self.signature_version,
+            self.region,
+            self.addressing_style,
+        )
+
+    def with_read_headers(self, headers: Mapping[str, str]) -> S3Client:
+        """A view of this client that adds ``headers`` to every GET and HEAD of an object.
+
+        How SSE-C keys reach the download engine: the view shares the
+        transports, credentials and clock correction, and holds no other state.
+        Header values are never shown in a repr, a log line or an error.
+        """
+        view = copy.copy(self)
+        view._read_headers = dict(headers)
+        return view
+
+    def close(self) -> None:
+        """Close the endpoint's pooled connections and those of every virtual host."""
+        with self._virtual_lock:
+            virtual, self._virtual = list(self._virtual.values()), {}
+        for transport in [self.transport] + virtual:
+            transport.close()
 
     # -- plumbing ---------------------------------------------------------
 
@@ -138,26 +247,58 @@ class S3Client:
 
     def now(self) -> datetime:
         """The clock, corrected by the skew the server last reported."""
-        return self._clock() + self._skew
+        return self._clock() + self._skew.value
+
+    @property
+    def clock_skew(self) -> timedelta:
+        """How far the server's clock was ahead of ours when it last refused our time."""
+        return self._skew.value
 
     def path_for(self, bucket: Optional[str], key: Optional[str] = None) -> str:
-        """The decoded request path for path-style addressing."""
+        """The decoded request path: ``/bucket/key``, or ``/key`` when the bucket is in the host."""
         if bucket is None:
             return "/"
+        if self._virtual_bucket(bucket) is not None:
+            return "/" + (key if key is not None else "")
         return "/" + bucket + ("/" + key if key is not None else "")
 
     def url_for(self, bucket: Optional[str], key: Optional[str] = None, scheme: str = "https") -> str:
-        return "%s://%s%s" % (scheme, self.host_header, encode_path(self.path_for(bucket, key)))
+        host = self._route(bucket).host_header
+        return "%s://%s%s" % (scheme, host, encode_path(self.path_for(bucket, key)))
 
-    def sign(self, request: HttpRequest, payload_hash: str) -> HttpRequest:
-        """``request`` with its authentication headers added."""
+    def _virtual_bucket(self, bucket: Optional[str]) -> Optional[str]:
+        if bucket is not None and uses_virtual_host(self.addressing_style, bucket, self._endpoint_host):
+            return bucket
+        return None
+
+    def _route(self, bucket: Optional[str]) -> _Route:
+        """The transport and Host header for a request on ``bucket``."""
+        virtual = self._virtual_bucket(bucket)
+        if virtual is None:
+            return _Route(self.transport, self.host_header, None)
+        host_header = virtual + "." + self.host_header
+        if self._transport_for is None:
+            return _Route(self.transport, host_header, virtual)
+        name = virtual + "." + self._endpoint_host
+        with self._virtual_lock:
+            transport = self._virtual.get(name)
+            if transport is None:
+                transport = self._virtual[name] = self._transport_for(name)
+        return _Route(transport, host_header, virtual)
+
+    def sign(self, request: HttpRequest, payload_hash: str, bucket_in_host: Optional[str] = None) -> HttpRequest:
+        """``request`` with its authentication headers added.
+
+        ``bucket_in_host`` names the bucket of a virtual-hosted request, which
+        SigV2 still signs at the start of its resource (SigV4 signs the Host).
+        """
         creds = self.credentials
         if self.signature_version == "4":
             added = signing_v4.sign_v4(
                 request, creds, region=self.region, service="s3", now=self.now(), payload_hash=payload_hash
             )
         else:
-            added = signing_v2.sign_v2(request, creds, now=self.now())
+            added = signing_v2.sign_v2(request, creds, now=self.now(), bucket_in_host=bucket_in_host)
         return request.with_headers(added)
 
     def _payload_hash(self, body: object, given: Optional[str]) -> str:
@@ -179,9 +320,22 @@ class S3Client:
             return
         if server_now.tzinfo is None:
             server_now = server_now.replace(tzinfo=timezone.utc)
-        with self._skew_lock:
-            self._skew = server_now - self._clock()
-        log.debug("clock skew corrected by %s", self._skew)
+        with self._skew.lock:
+            self._skew.value = server_now - self._clock()
+            skew = self._skew.value
+        log.info("the server's clock is %s ahead of ours; requests are now signed with its time", skew)
+
+    def _skewed_head(self, response: Response, method: str) -> bool:
+        """A 403 to a HEAD (no body to say why) while the server's Date is too far from ours."""
+        if method != "HEAD" or response.status != 403:
+            return False
+        try:
+            server_now = parsedate_to_datetime(response.headers.get("Date") or "")
+        except (TypeError, ValueError):
+            return False
+        if server_now.tzinfo is None:
+            server_now = server_now.replace(tzinfo=timezone.utc)
+        return abs(server_now - self.now()) > MAX_CLOCK_SKEW
 
     def request(
         self,
@@ -204,11 +358,12 @@ class S3Client:
         """
         extra = dict(headers or {})
         validate_headers(extra)
+        route = self._route(bucket)
         base = HttpRequest(
             method=method,
             path=self.path_for(bucket, key),
             query=query,
-            headers=(("Host", self.host_header),) + tuple(extra.items()),
+            headers=(("Host", route.host_header),) + tuple(extra.items()),
         )
         start = _body_start(body)
         digest = self._payload_hash(body, payload_hash)
@@ -216,10 +371,10 @@ class S3Client:
         def attempt(number: int) -> Response:
             if start is not None:
                 body.seek(start)  # type: ignore[union-attr]
-            signed = self.sign(base, digest)
+            signed = self.sign(base, digest, route.virtual_bucket)
             wire_headers = dict(signed.headers)
             wire_headers["User-Agent"] = self.user_agent
-            response = self.transport.send(method, signed.target(), wire_headers, body, preload=preload)
+            response = route.transport.send(method, signed.target(), wire_headers, body, preload=preload)
             if response.status < 300:
                 return response
             raise self._error(response, method, bucket, key, upload_id)
@@ -241,6 +396,8 @@ class S3Client:
             body = b""
         finally:
             response.close()
+        if self._skewed_head(response, method):
+            body = _SKEW_BODY
         error = error_from_response(
             status=response.status,
             reason=response.reason,
@@ -286,19 +443,30 @@ class S3Client:
         start_after: Optional[str] = None,
     ) -> ListObjectsResult:
         """One page of ListObjects (V1, or V2 when ``v2``); keys url-encoded on the wire."""
-        query = [("list-type", "2")] if v2 else []
-        for name, value in (
-            ("prefix", prefix),
-            ("delimiter", delimiter),
-            ("marker", None if v2 else marker),
-            ("continuation-token", continuation_token if v2 else None),
-            ("start-after", start_after if v2 else None),
-            ("max-keys", str(max_keys) if max_keys is not None else None),
-        ):
-            if value:
-                query.append((name, value))
-        query.append(("encoding-type", "url"))
-        return parse_list_objects(self.request("GET", bucket, query=tuple(query)).content)
+        query = _list_query(prefix, delimiter, marker, max_keys, v2, continuation_token, start_after)
+        return parse_list_objects(self.request("GET", bucket, query=query).content)
+
+    def list_objects_v2(
+        self,
+        bucket: str,
+        *,
+        prefix: Optional[str] = None,
+        delimiter: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+        start_after: Optional[str] = None,
+        max_keys: Optional[int] = None,
+    ) -> Optional[ListObjectsResult]:
+        """One page of ListObjectsV2, or None when the server answered in V1's shape.
+
+        A server that does not know ``list-type=2`` ignores it and sends a V1
+        page (no ``KeyCount``, no continuation token), which cannot be paged
+        as V2; the caller then lists with V1.
+        """
+        query = _list_query(prefix, delimiter, None, max_keys, True, continuation_token, start_after)
+        content = self.request("GET", bucket, query=query).content
+        if not _V2_SHAPE.search(content):
+            return None
+        return parse_list_objects(content)
 
     def list_multipart_uploads(
         self,
@@ -327,7 +495,14 @@ class S3Client:
     # -- objects ----------------------------------------------------------
 
     def head_object(self, bucket: str, key: str, *, headers: Optional[Mapping[str, str]] = None) -> Headers:
-        return self.request("HEAD", bucket, key, headers=headers).headers
+        return self.request("HEAD", bucket, key, headers=self._with_read_headers(headers)).headers
+
+    def _with_read_headers(self, headers: Optional[Mapping[str, str]]) -> Optional[Mapping[str, str]]:
+        if not self._read_headers:
+            return headers
+        merged = dict(self._read_headers)
+        merged.update(headers or {})
+        return merged
 
     def get_object(
         self,
@@ -338,7 +513,7 @@ class S3Client:
         headers: Optional[Mapping[str, str]] = None,
     ) -> Response:
         """A streaming response; ``byte_range`` is (first, last) inclusive, last None = to the end."""
-        extra = dict(headers or {})
+        extra = dict(self._with_read_headers(headers) or {})
         if byte_range is not None:
             first, last = byte_range
             extra["Range"] = "bytes=%d-%s" % (first, "" if last is None else str(last))
@@ -374,8 +549,14 @@ class S3Client:
         *,
         headers: Optional[Mapping[str, str]] = None,
     ) -> CopyResult:
+        """Copy ``src_bucket/src_key`` to ``bucket/key`` on the server (up to 5 GiB).
+
+        ``headers`` carry ``x-amz-metadata-directive`` and, with ``REPLACE``,
+        the new object's headers.  The source is always named path-style,
+        URL-encoded, whatever the addressing style.
+        """
         extra = dict(headers or {})
-        extra["x-amz-copy-source"] = encode_path("/%s/%s" % (src_bucket, src_key))
+        extra["x-amz-copy-source"] = copy_source(src_bucket, src_key)
         response = self.request("PUT", bucket, key, headers=extra)
         return self._copy_result(response, "PUT", bucket, key, None)
 
@@ -422,13 +603,15 @@ class S3Client:
         upload_id: str,
         part_number: int,
         byte_range: Tuple[int, int],
+        *,
+        headers: Optional[Mapping[str, str]] = None,
     ) -> CopyResult:
+        """Copy bytes ``byte_range`` (inclusive) of the source as part ``part_number``."""
         query = (("partNumber", str(part_number)), ("uploadId", upload_id))
-        headers = {
-            "x-amz-copy-source": encode_path("/%s/%s" % (src_bucket, src_key)),
-            "x-amz-copy-source-range": "bytes=%d-%d" % byte_range,
-        }
-        response = self.request("PUT", bucket, key, query=query, headers=headers, upload_id=upload_id)
+        extra = dict(headers or {})
+        extra["x-amz-copy-source"] = copy_source(src_bucket, src_key)
+        extra["x-amz-copy-source-range"] = "bytes=%d-%d" % byte_range
+        response = self.request("PUT", bucket, key, query=query, headers=extra, upload_id=upload_id)
         return self._copy_result(response, "PUT", bucket, key, upload_id)
 
     def complete_multipart_upload(
@@ -471,21 +654,53 @@ class S3Client:
         """A URL that performs ``method`` without credentials until it expires."""
         extra = dict(headers or {})
         validate_headers(extra)
+        host_header = self._route(bucket).host_header
         request = HttpRequest(
             method=method.upper(),
             path=self.path_for(bucket, key),
             query=query,
-            headers=(("Host", self.host_header),) + tuple(extra.items()),
+            headers=(("Host", host_header),) + tuple(extra.items()),
         )
         creds = self.credentials
         now = self.now()
         if self.signature_version == "4":
             added = signing_v4.presign_v4(request, creds, region=self.region, service="s3", now=now, expires=expires)
         else:
-            if not 1 <= expires <= 604800:
+            if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= 604800:
                 raise InvalidArgumentError("expires must be between 1 and 604800 seconds, not %r" % (expires,))
-            added = signing_v2.presign_v2(request, creds, expires_at=int(now.timestamp()) + expires)
-        return "%s://%s%s" % (scheme, self.host_header, request.with_query(added).target())
+            added = signing_v2.presign_v2(
+                request, creds, expires_at=int(now.timestamp()) + expires, bucket_in_host=self._virtual_bucket(bucket)
+            )
+        return "%s://%s%s" % (scheme, host_header, request.with_query(added).target())
+
+
+def _list_query(
+    prefix: Optional[str],
+    delimiter: Optional[str],
+    marker: Optional[str],
+    max_keys: Optional[int],
+    v2: bool,
+    continuation_token: Optional[str],
+    start_after: Optional[str],
+) -> Query:
+    query = [("list-type", "2")] if v2 else []
+    for name, value in (
+        ("prefix", prefix),
+        ("delimiter", delimiter),
+        ("marker", None if v2 else marker),
+        ("continuation-token", continuation_token if v2 else None),
+        ("start-after", start_after if v2 else None),
+        ("max-keys", str(max_keys) if max_keys is not None else None),
+    ):
+        if value:
+            query.append((name, value))
+    query.append(("encoding-type", "url"))
+    return tuple(query)
+
+
+def copy_source(bucket: str, key: str) -> str:
+    """The ``x-amz-copy-source`` value: ``/bucket/key`` URL-encoded (``/`` kept)."""
+    return encode_path("/%s/%s" % (bucket, key))
 
 
 def content_md5(data: Union[bytes, bytearray, memoryview]) -> str:
