@@ -71,3 +71,10 @@ demo: $(if $(AWS_ENDPOINT_URL),,ceph)
 
 clean: servers-down
 	rm -rf .run
+
+# ------------------------------------------------------------------------------------
+## bench: aurora vs boto3 vs libcloud on one local Ceph RGW, started unless one is up
+##        (BENCH_ARGS="--reps 3 --scenarios small_pairs,import"); not part of `make test`
+.PHONY: bench
+bench: venv ceph
+	$(VPY) benchmarks/run.py $(BENCH_ARGS)
