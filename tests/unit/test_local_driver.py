@@ -196,7 +196,7 @@ def test_missing_container_errors(driver: LocalStorageDriver, tmp_path: Path) ->
         with pytest.raises(aurora.ContainerDoesNotExistError) as info:
             call()
         assert info.value.container_name == "ghost"
-    assert not (driver.base_path and os.path.exists(os.path.join(driver.base_path, "ghost")))
+    assert not os.path.exists(os.path.join(driver.base_path, "ghost"))
 
 
 def test_delete_non_empty_container(driver: LocalStorageDriver, container: Container) -> None:
@@ -412,6 +412,77 @@ def test_upload_of_a_missing_file_names_it_and_leaves_nothing(
     with pytest.raises(aurora.LibcloudError, match="no-such-file"):
         driver.upload_object(str(tmp_path / "no-such-file"), container, "k")
     assert tree(base) == ["box"]
+
+
+def test_deleting_the_container_during_an_upload_is_reported_as_such(
+    driver: LocalStorageDriver, container: Container, base: Path
+) -> None:
+    def source() -> Iterator[bytes]:
+        yield b"first half"
+        assert driver.delete_container(container) is True  # only a write in progress: empty
+        yield b"second half"
+
+    with pytest.raises(aurora.ContainerDoesNotExistError) as info:
+        driver.upload_object_via_stream(source(), container, "dir/k")
+    assert info.value.container_name == "box" and info.value.driver is driver
+    assert tree(base) == []
+
+
+def test_a_temporary_file_removed_under_an_upload_is_an_aurora_error(
+    driver: LocalStorageDriver, container: Container, base: Path
+) -> None:
+    def source() -> Iterator[bytes]:
+        yield b"data"
+        for path in (base / "box").rglob(TEMP_PREFIX + "*"):
+            path.unlink()
+
+    with pytest.raises(aurora.LibcloudError, match="cannot write 'k'"):
+        driver.upload_object_via_stream(source(), container, "k")
+    assert tree(base) == ["box"]
+
+
+def test_objects_deleted_during_a_listing_are_skipped(driver: LocalStorageDriver, container: Container,
+                                                      base: Path) -> None:
+    for name in ["a", "b", "c"]:
+        put(driver, container, name)
+    listing = driver.iterate_container_objects(container)
+    assert next(listing).name == "a"
+    (base / "box" / "b").unlink()
+    assert [o.name for o in listing] == ["c"]
+
+
+def test_a_stale_sidecar_in_the_way_of_a_sidecar_folder_is_replaced(
+    driver: LocalStorageDriver, container: Container, base: Path
+) -> None:
+    (base / "box" / META_DIR).mkdir()
+    (base / "box" / META_DIR / "a").write_bytes(b"{}")  # left by a file 'a' removed by hand
+    put(driver, container, "a/b", meta_data={"k": "v"})
+    assert driver.get_object("box", "a/b").meta_data == {"k": "v"}
+
+
+def test_a_folder_is_not_an_object_to_delete(driver: LocalStorageDriver, container: Container) -> None:
+    put(driver, container, "a/b")
+    with pytest.raises(aurora.ObjectDoesNotExistError):
+        driver.delete_object(Object("a", 0, None, {}, {}, container, driver))
+    assert driver.get_object("box", "a/b").size == 1
+
+
+def test_odd_arguments_are_refused(driver: LocalStorageDriver, container: Container, tmp_path: Path) -> None:
+    class NoneReader:
+        def read(self, size: int) -> None:
+            return None
+
+    with pytest.raises(aurora.InvalidArgumentError, match="None"):
+        driver.upload_object_via_stream(NoneReader(), container, "k")
+    with pytest.raises(aurora.InvalidArgumentError, match="extra"):
+        driver.upload_object_via_stream(iter([b""]), container, "k", extra=["content_type"])  # type: ignore[arg-type]
+    with pytest.raises(aurora.InvalidContainerNameError):
+        driver.get_container(None)  # type: ignore[arg-type]
+    with pytest.raises(aurora.LibcloudError, match="base path"):
+        LocalStorageDriver(None)  # type: ignore[arg-type]
+    obj = put(driver, container, "k")
+    with pytest.raises(aurora.LibcloudError, match="cannot write"):
+        driver.download_object(obj, str(tmp_path / "no-such-folder" / "file"))
 
 
 # -- metadata ------------------------------------------------------------------------------------
