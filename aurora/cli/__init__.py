@@ -1,0 +1,7 @@
+"""The ``aurora`` command: ``aws s3``-style ls, cp, mv, rm, sync, presign... on the aurora drivers."""
+
+from __future__ import annotations
+
+from aurora.cli.main import main
+
+__all__ = ["main"]

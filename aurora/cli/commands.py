@@ -1,0 +1,251 @@
+"""The commands that do not move object bytes between places: ls, mb, rb, rm, stat, du, presign."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional
+
+from aurora.cli.formatting import (
+    bucket_line,
+    human_size,
+    json_line,
+    object_line,
+    prefix_line,
+    summary_lines,
+)
+from aurora.cli.listing import iterate_objects, list_pages
+from aurora.cli.session import Session
+from aurora.cli.urls import S3Url, UsageError, display_name, listing_prefix
+from aurora.drivers.base import Container
+
+__all__ = ["run_ls", "run_mb", "run_rb", "run_rm", "run_stat", "run_du", "run_presign", "delete_keys", "BATCH"]
+
+BATCH = 1000
+"""Keys per DeleteObjects request (the S3 maximum)."""
+
+
+class _Listed(NamedTuple):
+    lines: int
+    objects: int
+    size: int
+
+
+def run_ls(session: Session) -> int:
+    """Buckets, or the entries under a prefix; status 1 when a prefix matched nothing (as ``aws s3 ls``)."""
+    url: Optional[S3Url] = session.args.url
+    if url is None:
+        _list_buckets(session)
+        return 0
+    try:
+        listed = _list_prefix(session, url)
+    except Exception as error:  # noqa: BLE001 - reported on one line
+        session.fail("list", str(url), error)
+        return 1
+    if session.args.summarize and not session.json:
+        for line in summary_lines(listed.objects, listed.size, session.args.human_readable):
+            session.print(line)
+    return 1 if url.key and listed.lines == 0 else 0
+
+
+def _list_buckets(session: Session) -> None:
+    for container in session.driver.iterate_containers():
+        created = container.extra.get("creation_date")
+        if session.json:
+            session.print(json_line({"name": container.name, "creation_date": created}))
+        else:
+            session.print(bucket_line(container.name, created))
+
+
+def _list_prefix(session: Session, url: S3Url) -> _Listed:
+    """Print the folders and objects under ``url`` (everything below with ``-r``)."""
+    recursive = bool(session.args.recursive)
+    human = bool(session.args.human_readable)
+    lines = objects = size = 0
+    for page in list_pages(session.driver, url.bucket, url.key, None if recursive else "/"):
+        for prefix in page.common_prefixes:
+            lines += 1
+            session.print(json_line({"prefix": prefix}) if session.json else prefix_line(display_name(prefix, url.key)))
+        for info in page.objects:
+            lines, objects, size = lines + 1, objects + 1, size + info.size
+            if session.json:
+                record = {"key": info.key, "size": info.size, "etag": info.etag, "last_modified": info.last_modified}
+                session.print(json_line(record))
+            else:
+                name = info.key if recursive else display_name(info.key, url.key)
+                session.print(object_line(name, info.size, info.last_modified, human))
+    return _Listed(lines, objects, size)
+
+
+def run_mb(session: Session) -> int:
+    url: S3Url = session.args.url
+    _bucket_only(url, "mb")
+    try:
+        session.driver.create_container(url.bucket)
+    except Exception as error:  # noqa: BLE001
+        session.fail("make bucket", url.bucket, error)
+        return 1
+    session.print("make_bucket: %s" % url.bucket)
+    return 0
+
+
+def run_rb(session: Session) -> int:
+    """Remove a bucket; ``--force`` empties it first (objects, then multipart uploads)."""
+    url: S3Url = session.args.url
+    _bucket_only(url, "rb")
+    driver = session.driver
+    container = Container(url.bucket, {}, driver)
+    if session.args.force:
+        keys = _keys_under(session, url.bucket, "")
+        if keys is None or delete_keys(session, url.bucket, keys):
+            return 1
+        try:
+            driver.ex_cleanup_all_multipart_uploads(container)
+        except Exception as error:  # noqa: BLE001
+            session.fail("abort the multipart uploads of", str(url), error)
+            return 1
+    try:
+        driver.delete_container(container)
+    except Exception as error:  # noqa: BLE001
+        session.fail("remove bucket", url.bucket, error)
+        return 1
+    session.print("remove_bucket: %s" % url.bucket)
+    return 0
+
+
+def _bucket_only(url: S3Url, command: str) -> None:
+    if url.key:
+        raise UsageError("%s takes a bucket (s3://bucket), not an object: %s" % (command, url))
+
+
+def _keys_under(session: Session, bucket: str, prefix: str) -> Optional[List[str]]:
+    """Every key under ``prefix``, listed before anything is deleted (None when the listing failed)."""
+    try:
+        return [obj.name for obj in iterate_objects(session.driver, bucket, prefix)]
+    except Exception as error:  # noqa: BLE001
+        session.fail("list", "s3://%s/%s" % (bucket, prefix), error)
+        return None
+
+
+def delete_keys(session: Session, bucket: str, keys: List[str], dry_run: bool = False) -> int:
+    """Delete ``keys`` in batches of 1,000, reporting each; returns how many could not be deleted."""
+    failed = 0
+    for batch in _batches(keys, BATCH):
+        if dry_run:
+            for key in batch:
+                session.report("delete", "s3://%s/%s" % (bucket, key), dry_run=True)
+            continue
+        try:
+            result = session.driver.client.delete_objects(bucket, batch, quiet=True)
+        except Exception as error:  # noqa: BLE001
+            session.fail("delete", "%d objects of s3://%s/" % (len(batch), bucket), error)
+            failed += len(batch)
+            continue
+        refused = {error.key: error for error in result.errors}
+        for key in batch:
+            if key in refused:
+                failed += 1
+                problem = refused[key]
+                session.fail("delete", "s3://%s/%s" % (bucket, key), _DeleteRefused(problem.code, problem.message))
+            else:
+                session.report("delete", "s3://%s/%s" % (bucket, key))
+    return failed
+
+
+class _DeleteRefused(Exception):
+    def __init__(self, code: Optional[str], message: Optional[str]) -> None:
+        super().__init__("%s: %s" % (code or "Error", message or "refused by the server"))
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _batches(keys: List[str], size: int) -> Iterator[List[str]]:
+    for start in range(0, len(keys), size):
+        yield keys[start : start + size]
+
+
+def run_rm(session: Session) -> int:
+    """Delete one object, or with ``-r`` every object under the prefix (taken as a folder)."""
+    url: S3Url = session.args.url
+    dry_run = bool(session.args.dry_run)
+    if not session.args.recursive:
+        if not url.key:
+            raise UsageError("rm needs a key (s3://bucket/key); use --recursive for a prefix or rb for a bucket")
+        if dry_run:
+            session.report("delete", str(url), dry_run=True)
+            return 0
+        try:
+            session.driver.client.delete_object(url.bucket, url.key)
+        except Exception as error:  # noqa: BLE001
+            session.fail("delete", str(url), error)
+            return 1
+        session.report("delete", str(url))
+        return 0
+    keys = _keys_under(session, url.bucket, listing_prefix(url.key))
+    if keys is None:
+        return 1
+    return 1 if delete_keys(session, url.bucket, keys, dry_run) else 0
+
+
+def run_stat(session: Session) -> int:
+    """An object's size, ETag, content type, date and metadata (one HEAD)."""
+    url: S3Url = session.args.url
+    if not url.key:
+        raise UsageError("stat needs an object: s3://bucket/key")
+    try:
+        obj = session.driver.get_object(url.bucket, url.key)
+    except Exception as error:  # noqa: BLE001
+        session.fail("stat", str(url), error)
+        return 1
+    record: Dict[str, Any] = {
+        "key": obj.name,
+        "size": obj.size,
+        "etag": obj.hash,
+        "content_type": obj.extra.get("content_type"),
+        "last_modified": obj.extra.get("last_modified"),
+        "storage_class": obj.extra.get("storage_class"),
+        "metadata": dict(obj.meta_data),
+    }
+    if session.json:
+        session.print(json_line(record))
+        return 0
+    session.print("URL: %s" % url)
+    for label, field in (("Size", "size"), ("ETag", "etag"), ("Content-Type", "content_type"),
+                         ("Last-Modified", "last_modified"), ("Storage-Class", "storage_class")):
+        if record[field] is not None:
+            session.print("%s: %s" % (label, record[field]))
+    for name, value in sorted(record["metadata"].items()):
+        session.print("Metadata: %s=%s" % (name, value))
+    return 0
+
+
+def run_du(session: Session) -> int:
+    """Total bytes and object count of every key starting with the prefix."""
+    url: S3Url = session.args.url
+    count = total = 0
+    try:
+        for obj in iterate_objects(session.driver, url.bucket, url.key):
+            count, total = count + 1, total + obj.size
+    except Exception as error:  # noqa: BLE001
+        session.fail("list", str(url), error)
+        return 1
+    if session.json:
+        session.print(json_line({"url": str(url), "objects": count, "size": total}))
+    else:
+        size = human_size(total) if session.args.human_readable else str(total)
+        session.print("%s\t%d objects\t%s" % (size, count, url))
+    return 0
+
+
+def run_presign(session: Session) -> int:
+    """Print the presigned URL alone, so ``$(aurora presign ...)`` is the URL."""
+    url: S3Url = session.args.url
+    if not url.key:
+        raise UsageError("presign needs an object: s3://bucket/key")
+    try:
+        signed = session.driver.ex_presign_url(url.bucket, url.key, session.args.method, session.args.expires_in)
+    except Exception as error:  # noqa: BLE001
+        session.fail("presign", str(url), error)
+        return 1
+    session.print(signed)
+    return 0
+

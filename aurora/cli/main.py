@@ -1,0 +1,85 @@
+"""``aurora``'s entry point: parse, run one command, turn the outcome into an exit status.
+
+Exit status: 0 success, 1 an operation failed, 2 bad usage (argparse's own
+errors included), 130 interrupted (Ctrl-C).  A failure is one line on standard
+error; ``--debug`` adds the traceback and aurora's DEBUG log.  An interrupt
+propagates through the transfer engine first, which aborts multipart uploads
+in flight and removes partial downloads, then ends the program with 130.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Callable, Dict, Optional, Sequence, TextIO
+
+from aurora.cli.commands import run_du, run_ls, run_mb, run_presign, run_rb, run_rm, run_stat
+from aurora.cli.copying import run_cat, run_cp, run_mv
+from aurora.cli.parser import build_parser
+from aurora.cli.session import ConfigurationError, Session, cause_of, setup_logging
+from aurora.cli.syncing import run_sync
+from aurora.cli.urls import UsageError
+
+__all__ = ["main", "run", "COMMANDS", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+COMMANDS: Dict[str, Callable[[Session], int]] = {
+    "ls": run_ls,
+    "mb": run_mb,
+    "rb": run_rb,
+    "cp": run_cp,
+    "mv": run_mv,
+    "rm": run_rm,
+    "cat": run_cat,
+    "sync": run_sync,
+    "presign": run_presign,
+    "stat": run_stat,
+    "du": run_du,
+}
+
+
+def run(session: Session) -> int:
+    """Run the parsed command; every exception becomes one line and an exit status."""
+    try:
+        return COMMANDS[session.args.command](session)
+    except UsageError as error:
+        session.error("error: %s" % error)
+        return EXIT_USAGE
+    except ConfigurationError as error:
+        session.error(str(error))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        session.error("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_FAILED  # the reader went away (``aurora cat ... | head``): nothing more to say
+    except Exception as error:  # noqa: BLE001 - the one-line rule
+        if session.debug:
+            traceback.print_exception(type(error), error, error.__traceback__, file=session.err)
+        session.error(cause_of(error))
+        return EXIT_FAILED
+    finally:
+        session.close()
+
+
+def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    """The ``aurora`` command; returns the exit status (the console script exits with it)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
+    setup_logging(bool(args.debug), err)
+    session = Session(args, out, err)
+    try:
+        return run(session)
+    except KeyboardInterrupt:  # a second Ctrl-C during cleanup
+        return EXIT_INTERRUPTED
+

@@ -1,0 +1,169 @@
+"""The command line grammar: global options, then one command and its arguments.
+
+Global options are accepted before and after the command
+(``aurora --debug ls`` and ``aurora ls --debug``), as ``aws`` accepts them.
+S3 URLs are checked while parsing, so a malformed one exits with status 2
+like any other usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Optional, Sequence
+
+import aurora
+from aurora.cli.urls import Location, S3Url, UsageError, parse_location, parse_s3_url
+
+__all__ = ["build_parser", "parse_args", "MAX_EXPIRES"]
+
+MAX_EXPIRES = 604800
+
+_EPILOG = """\
+Credentials, region and endpoint come from the options, then AWS_* environment
+variables, then ~/.aws/credentials and ~/.aws/config. With no endpoint
+configured anywhere, aurora talks to AuroraObjects (o.auroraobjects.eu).
+
+exit status: 0 success, 1 an operation failed, 2 bad usage, 130 interrupted.
+"""
+
+
+def _s3_url(text: str) -> S3Url:
+    try:
+        return parse_s3_url(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _location(text: str) -> Location:
+    try:
+        return parse_location(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _expires(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a whole number of seconds: %r" % (text,)) from None
+    if not 1 <= value <= MAX_EXPIRES:
+        raise argparse.ArgumentTypeError("must be between 1 and %d seconds (7 days)" % MAX_EXPIRES)
+    return value
+
+
+def _add_global(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """The connection options; on commands they default to SUPPRESS so they never undo the global ones."""
+
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    group = parser.add_argument_group("connection options")
+    group.add_argument("--endpoint-url", metavar="URL", default=default(None), help="the S3 endpoint")
+    group.add_argument("--region", metavar="R", default=default(None), help="the signing region")
+    group.add_argument("--profile", metavar="P", default=default(None), help="a profile of ~/.aws/credentials")
+    group.add_argument("--signature-version", choices=("2", "4"), default=default(None), help="SigV2 or SigV4")
+    group.add_argument("--ca-bundle", metavar="FILE", default=default(None), help="CA certificates to trust")
+    group.add_argument(
+        "--no-verify-ssl", action="store_true", default=default(False), help="do not verify TLS certificates"
+    )
+    group.add_argument(
+        "--debug", action="store_true", default=default(False), help="log requests and show tracebacks"
+    )
+
+
+def _output_options(parser: argparse.ArgumentParser, dry_run: bool = True) -> None:
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no per-file lines")
+    parser.add_argument("--json", action="store_true", help="one JSON object a line per file")
+    if dry_run:
+        parser.add_argument(
+            "--dry-run", "--dryrun", dest="dry_run", action="store_true", help="show what would be done"
+        )
+
+
+def _command(
+    commands: Any, common: argparse.ArgumentParser, name: str, summary: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, parents=[common], help=summary, description=summary
+    )
+    return parser
+
+
+def _add_listing_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    ls = _command(commands, common, "ls", "list buckets, or the objects and folders under a prefix")
+    ls.add_argument("url", nargs="?", type=_s3_url, metavar="s3://bucket[/prefix]")
+    ls.add_argument("-r", "--recursive", action="store_true", help="everything below, with full keys")
+    ls.add_argument("--json", action="store_true", help="one JSON object a line")
+    ls.add_argument("--human-readable", action="store_true", help="sizes in KiB, MiB...")
+    ls.add_argument("--summarize", action="store_true", help="end with the object count and total size")
+    stat = _command(commands, common, "stat", "show an object's size, ETag, type, date and metadata")
+    stat.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
+    stat.add_argument("--json", action="store_true", help="one JSON object")
+    du = _command(commands, common, "du", "total size and object count under a prefix")
+    du.add_argument("url", type=_s3_url, metavar="s3://bucket[/prefix]")
+    du.add_argument("--json", action="store_true", help="one JSON object")
+    du.add_argument("--human-readable", action="store_true", help="the size in KiB, MiB...")
+
+
+def _add_bucket_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    mb = _command(commands, common, "mb", "make a bucket")
+    mb.add_argument("url", type=_s3_url, metavar="s3://bucket")
+    rb = _command(commands, common, "rb", "remove an empty bucket")
+    rb.add_argument("url", type=_s3_url, metavar="s3://bucket")
+    rb.add_argument("--force", action="store_true", help="delete every object and multipart upload first")
+
+
+def _add_object_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    for name, summary in (("cp", "copy files and objects"), ("mv", "move files and objects")):
+        command = _command(commands, common, name, summary)
+        command.add_argument("source", type=_location, metavar="SRC", help="s3://bucket/key, a path, or -")
+        command.add_argument("destination", type=_location, metavar="DST", help="s3://bucket/key, a path, or -")
+        command.add_argument("-r", "--recursive", action="store_true", help="a whole folder or prefix")
+        _output_options(command)
+    rm = _command(commands, common, "rm", "delete an object, or everything under a prefix")
+    rm.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
+    rm.add_argument("-r", "--recursive", action="store_true", help="everything under the prefix")
+    _output_options(rm)
+    cat = _command(commands, common, "cat", "write an object to standard output")
+    cat.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
+    sync = _command(commands, common, "sync", "make DST hold what SRC holds (only what changed is sent)")
+    sync.add_argument("source", type=_location, metavar="SRC", help="a folder or s3://bucket/prefix")
+    sync.add_argument("destination", type=_location, metavar="DST", help="a folder or s3://bucket/prefix")
+    sync.add_argument("--delete", action="store_true", help="delete what DST holds and SRC does not")
+    _output_options(sync)
+    presign = _command(commands, common, "presign", "print a URL that works without credentials")
+    presign.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
+    presign.add_argument(
+        "--expires-in", "--expires", dest="expires_in", type=_expires, default=3600, metavar="S",
+        help="seconds the URL stays valid (default 3600, at most 604800)",
+    )
+    presign.add_argument(
+        "--method", type=str.upper, choices=("GET", "PUT", "DELETE", "HEAD"), default="GET",
+        help="the HTTP method the URL allows (default GET)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``aurora`` parser with every command."""
+    parser = argparse.ArgumentParser(
+        prog="aurora",
+        description="S3 object storage from the command line (aws s3 conventions).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version="aurora %s" % aurora.__version__)
+    _add_global(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _add_global(common, suppress=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    _add_listing_commands(commands, common)
+    _add_bucket_commands(commands, common)
+    _add_object_commands(commands, common)
+    return parser
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """The parsed command line; exits with status 2 (argparse's) on bad usage."""
+    return build_parser().parse_args(argv)
+

@@ -1,0 +1,173 @@
+"""One run of the command: the driver, the output streams, and how outcomes are reported.
+
+Everything a command prints goes through :class:`Session`, so ``--quiet``,
+``--json``, ``--debug`` and the one-line error rule are applied in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import traceback
+from typing import Any, Dict, Optional, TextIO
+
+from aurora.cli.formatting import json_line
+from aurora.cli.progress import ProgressBar
+from aurora.drivers.environment import load_settings
+from aurora.drivers.providers import get_driver
+from aurora.drivers.s3 import BaseS3StorageDriver
+from aurora.errors import AuroraError, InvalidArgumentError
+from aurora.types import Provider
+
+__all__ = ["Session", "make_driver", "cause_of", "setup_logging", "ConfigurationError"]
+
+_SPACES = re.compile(r"\s+")
+
+
+class ConfigurationError(Exception):
+    """The options or the AWS files do not describe a usable endpoint (exit status 2)."""
+
+
+def cause_of(error: BaseException) -> str:
+    """One line saying what went wrong, for ``aurora: cannot VERB TARGET: CAUSE``."""
+    if isinstance(error, AuroraError):
+        text = str(error)
+    elif isinstance(error, OSError) and error.strerror:
+        name = error.filename
+        text = "%s: %s" % (error.strerror, name) if name is not None else error.strerror
+    else:
+        text = "%s: %s" % (type(error).__name__, error) if str(error) else type(error).__name__
+    return _SPACES.sub(" ", text).strip()
+
+
+def make_driver(args: argparse.Namespace) -> BaseS3StorageDriver:
+    """The driver the options, the environment and ``~/.aws`` describe.
+
+    ``Provider.S3`` at the configured endpoint; with no endpoint configured
+    anywhere, ``Provider.AURORAOBJECTS`` (o.auroraobjects.eu).
+    """
+    try:
+        settings = load_settings(endpoint_url=args.endpoint_url, profile=args.profile, region=args.region)
+        provider = Provider.S3 if settings.endpoint_url else Provider.AURORAOBJECTS
+        kwargs: Dict[str, Any] = {"region": args.region, "ex_profile": args.profile}
+        if args.endpoint_url:
+            kwargs["ex_endpoint_url"] = args.endpoint_url
+        if args.signature_version:
+            kwargs["signature_version"] = args.signature_version
+        if args.ca_bundle:
+            kwargs["ex_ca_cert"] = args.ca_bundle
+        if args.no_verify_ssl:
+            kwargs["ex_verify"] = False
+        driver_class: Any = get_driver(provider)
+        driver = driver_class(**kwargs)
+    except InvalidArgumentError as error:
+        raise ConfigurationError(cause_of(error)) from None
+    if not isinstance(driver, BaseS3StorageDriver):  # pragma: no cover - the registry maps both to S3 drivers
+        raise ConfigurationError("provider %s is not an S3 driver" % provider)
+    return driver
+
+
+def setup_logging(debug: bool, stream: TextIO) -> None:
+    """``--debug``: every aurora log line; otherwise only aurora's warnings, each on one line."""
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("aurora")
+    if debug:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.setLevel(logging.DEBUG)
+    else:
+        handler.setFormatter(logging.Formatter("aurora: warning: %(message)s"))
+        logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+class Session:
+    """The state of one command run.
+
+    Args:
+        args: the parsed command line.
+        stdout, stderr, stdin: text streams (their ``.buffer`` carries object bytes).
+        driver: a ready driver (tests); made from ``args`` on first use otherwise.
+    """
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        stdout: TextIO = sys.stdout,
+        stderr: TextIO = sys.stderr,
+        driver: Optional[BaseS3StorageDriver] = None,
+        stdin: TextIO = sys.stdin,
+    ) -> None:
+        self.args = args
+        self.stdin = stdin
+        self.out = stdout
+        self.err = stderr
+        self.debug = bool(getattr(args, "debug", False))
+        self.quiet = bool(getattr(args, "quiet", False))
+        self.json = bool(getattr(args, "json", False))
+        self.failures = 0
+        self._driver = driver
+
+    @property
+    def driver(self) -> BaseS3StorageDriver:
+        if self._driver is None:
+            self._driver = make_driver(self.args)
+        return self._driver
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+
+    def print(self, line: str) -> None:
+        """A line of the command's output on standard output."""
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def report(self, action: str, source: str, destination: Optional[str] = None, dry_run: bool = False) -> None:
+        """``upload: ./x to s3://b/x`` (``(dryrun) `` first for a dry run), or its JSON form; none if quiet."""
+        if self.quiet:
+            return
+        if self.json:
+            record: Dict[str, Any] = {"action": action, "source": source}
+            if destination is not None:
+                record["destination"] = destination
+            if dry_run:
+                record["dry_run"] = True
+            self.print(json_line(record))
+            return
+        text = "%s: %s" % (action, source) if destination is None else "%s: %s to %s" % (action, source, destination)
+        self.print("(dryrun) " + text if dry_run else text)
+
+    def fail(self, verb: str, target: str, error: BaseException) -> None:
+        """Report one failed operation (a traceback first under ``--debug``) and count it."""
+        self.failures += 1
+        if self.debug:
+            traceback.print_exception(type(error), error, error.__traceback__, file=self.err)
+        self.error("cannot %s %s: %s" % (verb, target, cause_of(error)))
+
+    def error(self, message: str) -> None:
+        self.err.write("aurora: %s\n" % _SPACES.sub(" ", message).strip())
+        self.err.flush()
+
+    def progress(self, label: str) -> Optional[ProgressBar]:
+        """A progress bar for one transfer, or None when quiet or standard error is not a terminal."""
+        if self.quiet or not _isatty(self.err):
+            return None
+        return ProgressBar(self.err, label, columns=lambda: _columns(self.err))
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _columns(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):
+        return 80

@@ -1,0 +1,119 @@
+"""Moving one object: upload, download, server-side copy, and the two streams.
+
+Each function raises on failure; the commands turn the exception into one
+``aurora: cannot ...`` line.  Every byte transfer shows a progress bar when
+standard error is a terminal (see :meth:`Session.progress`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from typing import BinaryIO, Callable, Optional
+
+from aurora.cli.formatting import last_modified_of
+from aurora.cli.progress import ProgressBar
+from aurora.cli.session import Session
+from aurora.cli.urls import S3Url
+from aurora.drivers.base import Container, Object
+from aurora.errors import TransferError
+
+__all__ = [
+    "upload_file",
+    "upload_stdin",
+    "download",
+    "download_to_stdout",
+    "server_side_copy",
+    "head",
+    "safe_local_path",
+]
+
+
+def _finished(bar: Optional[ProgressBar]) -> None:
+    if bar is not None:
+        bar.close()
+
+
+def _container(session: Session, bucket: str) -> Container:
+    return Container(bucket, {}, session.driver)
+
+
+def upload_file(session: Session, path: str, url: S3Url) -> None:
+    """Upload a regular file (multipart above the driver's threshold)."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory (use --recursive)", path)
+    bar = session.progress("upload %s" % os.path.basename(path))
+    try:
+        session.driver.upload_object(path, _container(session, url.bucket), url.key, ex_progress=bar)
+    finally:
+        _finished(bar)
+
+
+def upload_stdin(session: Session, stream: BinaryIO, url: S3Url) -> None:
+    """Upload standard input: one PUT if it ends within a part, else a bounded-memory multipart upload."""
+    bar = session.progress("upload - to %s" % url)
+    try:
+        session.driver.upload_object_via_stream(stream, _container(session, url.bucket), url.key, ex_progress=bar)
+    finally:
+        _finished(bar)
+
+
+def head(session: Session, url: S3Url) -> Object:
+    """The object at ``url`` (one HEAD): its size, ETag and LastModified."""
+    return session.driver.get_object(url.bucket, url.key)
+
+
+def download(session: Session, obj: Object, target: str) -> None:
+    """Download into a temporary file renamed onto ``target``, then give it the object's LastModified.
+
+    The mtime is what makes the next ``sync`` see the file as up to date.
+    """
+    folder = os.path.dirname(os.path.abspath(target))
+    os.makedirs(folder, exist_ok=True)
+    bar = session.progress("download %s" % os.path.basename(target))
+    try:
+        complete = session.driver.download_object(obj, target, overwrite_existing=True, ex_progress=bar)
+    finally:
+        _finished(bar)
+    if not complete:
+        raise TransferError("the download ended early or did not match the object; nothing was written")
+    modified = last_modified_of(obj.extra)
+    if modified is not None:
+        os.utime(target, (modified, modified))
+
+
+def download_to_stdout(session: Session, url: S3Url, output: BinaryIO) -> int:
+    """Stream the object to ``output`` chunk by chunk (no HEAD first); returns the bytes written."""
+    driver = session.driver
+    obj = Object(url.key, 0, None, {}, {}, _container(session, url.bucket), driver)
+    bar = session.progress("download %s" % url)
+    report: Callable[[int, Optional[int]], None] = bar if bar is not None else (lambda done, total: None)
+    written = 0
+    try:
+        for chunk in driver.download_object_as_stream(obj):
+            output.write(chunk)
+            written += len(chunk)
+            report(written, None)
+        output.flush()
+    finally:
+        _finished(bar)
+    return written
+
+
+def server_side_copy(session: Session, obj: Object, destination: S3Url) -> None:
+    """Copy without the bytes passing through here: the driver's ``ex_copy_object`` where it has one."""
+    driver = session.driver
+    copier = getattr(driver, "ex_copy_object", None)
+    if callable(copier):
+        copier(obj, _container(session, destination.bucket), destination.key)
+        return
+    driver.client.copy_object(obj.container.name, obj.name, destination.bucket, destination.key)
+
+
+def safe_local_path(root: str, name: str) -> str:
+    """``root/name`` for a listed key, refusing a key that would land outside ``root`` (``../x``)."""
+    base = os.path.abspath(root)
+    target = os.path.normpath(os.path.join(base, *name.split("/")))
+    if target == base or os.path.commonpath([base, target]) != base:
+        raise TransferError("the key %r would be written outside %s" % (name, root))
+    return target
