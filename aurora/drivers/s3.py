@@ -6,16 +6,28 @@ subclasses; the named subclasses exist only where libcloud has a provider name.
 
 from __future__ import annotations
 
-import mimetypes
 import os
+import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from aurora.config import Config, Timeouts
+from aurora.core.models import ListObjectsResult as ListPage
 from aurora.core.models import ObjectInfo
 from aurora.core.profiles import parse_endpoint_url
 from aurora.core.validation import validate_bucket_name, validate_key
-from aurora.drivers.base import DEFAULT_CONTENT_TYPE, Container, Object, StorageDriver, validate_byte_range
+from aurora.drivers.base import Container, Object, StorageDriver, validate_byte_range
 from aurora.drivers.environment import load_settings
+from aurora.drivers.s3_options import (
+    EXTRA_HEADERS,
+    addressing_style,
+    file_checksum_headers,
+    meta_from_headers,
+    object_headers,
+    pop_callable,
+    presign_seconds,
+    sse_customer_headers,
+    stream_checksum_headers,
+)
 from aurora.errors import (
     AuroraError,
     ContainerDoesNotExistError,
@@ -26,6 +38,7 @@ from aurora.errors import (
     TransferError,
 )
 from aurora.s3.client import S3Client, header_dict
+from aurora.transfer.copy import copy_object
 from aurora.transfer.download import download_file, iter_object
 from aurora.transfer.upload import UploadResult, upload_file, upload_stream
 from aurora.transport.connection import Transport
@@ -35,6 +48,9 @@ from aurora.transport.response import Headers
 __all__ = ["BaseS3StorageDriver", "S3StorageDriver", "S3MultipartUpload", "REGION_TO_HOST_MAP"]
 
 Progress = Callable[[int, Optional[int]], None]
+SseKey = Any  # 32 raw bytes or their base64 text
+Page = Tuple[Tuple[ObjectInfo, ...], Tuple[str, ...]]
+_NO_V2_CODES = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
 
 REGION_TO_HOST_MAP = {
     "us-east-1": "s3.amazonaws.com",
@@ -64,26 +80,6 @@ REGION_TO_HOST_MAP = {
     "af-south-1": "s3.af-south-1.amazonaws.com",
 }
 
-_STORAGE_CLASSES = (
-    "standard",
-    "reduced_redundancy",
-    "standard_ia",
-    "onezone_ia",
-    "intelligent_tiering",
-    "glacier",
-    "deep_archive",
-    "glacier_ir",
-)
-
-_EXTRA_HEADERS = {
-    "cache_control": "Cache-Control",
-    "content_disposition": "Content-Disposition",
-    "content_encoding": "Content-Encoding",
-    "content_language": "Content-Language",
-    "expires": "Expires",
-}
-
-
 class S3MultipartUpload:
     """An in-progress multipart upload, with libcloud's fields."""
 
@@ -101,11 +97,6 @@ class S3MultipartUpload:
 def _host_header(host: str, port: int, secure: bool) -> str:
     bracketed = "[%s]" % host if ":" in host and not host.startswith("[") else host
     return bracketed if port == (443 if secure else 80) else "%s:%d" % (bracketed, port)
-
-
-def _meta_from_headers(headers: Dict[str, str]) -> Dict[str, str]:
-    prefix = "x-amz-meta-"
-    return {name[len(prefix) :]: value for name, value in headers.items() if name.startswith(prefix)}
 
 
 class BaseS3StorageDriver(StorageDriver):
@@ -127,6 +118,12 @@ class BaseS3StorageDriver(StorageDriver):
             timeouts, retry policy).
         ex_ca_cert: a CA bundle file to verify the server with.
         ex_verify: set False to skip TLS verification (not recommended).
+        ex_addressing_style: ``"path"`` (default, or the AWS config file's
+            ``s3.addressing_style``), ``"virtual"`` (``bucket.host/key``) or
+            ``"auto"`` (virtual for single-label bucket names on a named host).
+        ex_transport_factory: ``factory(host) -> Transport`` for each host the
+            driver connects to (the endpoint, and ``bucket.host`` names under
+            virtual addressing); a seam for tests that record requests.
     """
 
     name = "Amazon S3 (standard)"
@@ -173,17 +170,12 @@ class BaseS3StorageDriver(StorageDriver):
         if self.signature_version not in ("2", "4"):
             raise InvalidArgumentError("Invalid signature_version: %r" % (self.signature_version,))
         self.config = self._resolve_config(kwargs)
-        proxy_url = kwargs.pop("proxy_url", None)
-        self.transport = Transport(
-            self.host,
-            self.port,
-            self.secure,
-            timeouts=self.config.timeouts,
-            verify=bool(kwargs.pop("ex_verify", True)),
-            ca_file=kwargs.pop("ex_ca_cert", None) or settings.ca_bundle,
-            proxy_url=proxy_url if proxy_url is not None else proxy_for(self.host, self.secure, os.environ),
-            max_connections=max(16, self.config.transfer.max_concurrency * 2),
-        )
+        self.addressing_style = addressing_style(kwargs.pop("ex_addressing_style", None), settings.addressing_style)
+        self._proxy_url: Optional[str] = kwargs.pop("proxy_url", None)
+        self._verify = bool(kwargs.pop("ex_verify", True))
+        self._ca_file: Optional[str] = kwargs.pop("ex_ca_cert", None) or settings.ca_bundle
+        factory = pop_callable(kwargs, "ex_transport_factory") or self._new_transport
+        self.transport: Transport = factory(self.host)
         self.client = S3Client(
             self.transport,
             self._credentials,
@@ -191,10 +183,28 @@ class BaseS3StorageDriver(StorageDriver):
             region=self.region,
             signature_version=self.signature_version,
             retry=self.config.retry,
+            addressing_style=self.addressing_style,
+            transport_for=factory,
         )
+        self._list_v2: Optional[bool] = None
+        self._list_lock = threading.Lock()
         self.name = kwargs.pop("name", None) or self.name
         if kwargs:
             raise InvalidArgumentError("unexpected arguments: %s" % ", ".join(sorted(kwargs)))
+
+    def _new_transport(self, host: str) -> Transport:
+        """A connection pool to ``host`` (the endpoint or a virtual host), through its proxy if any."""
+        proxy_url = self._proxy_url if self._proxy_url is not None else proxy_for(host, self.secure, os.environ)
+        return Transport(
+            host,
+            self.port,
+            self.secure,
+            timeouts=self.config.timeouts,
+            verify=self._verify,
+            ca_file=self._ca_file,
+            proxy_url=proxy_url,
+            max_connections=max(16, self.config.transfer.max_concurrency * 2),
+        )
 
     def _resolve_endpoint(
         self, secure: bool, host: Optional[str], port: Optional[int], endpoint_url: Optional[str]
@@ -240,8 +250,8 @@ class BaseS3StorageDriver(StorageDriver):
         )
 
     def close(self) -> None:
-        """Close pooled connections."""
-        self.transport.close()
+        """Close pooled connections (those to virtual hosts too)."""
+        self.client.close()
 
     @property
     def scheme(self) -> str:
@@ -310,9 +320,64 @@ class BaseS3StorageDriver(StorageDriver):
         for page in self._pages(container.name, prefix, delimiter):
             yield from page[1]
 
-    def _pages(
-        self, bucket: str, prefix: Optional[str], delimiter: Optional[str]
-    ) -> Iterator[Tuple[Tuple[ObjectInfo, ...], Tuple[str, ...]]]:
+    @property
+    def ex_list_version(self) -> Optional[int]:
+        """2 or 1 once the first listing found whether the server has ListObjectsV2; None before."""
+        decided = self._list_v2
+        return None if decided is None else (2 if decided else 1)
+
+    def _pages(self, bucket: str, prefix: Optional[str], delimiter: Optional[str]) -> Iterator[Page]:
+        """Listing pages: ListObjectsV2 where the server has it, V1 otherwise (found out once)."""
+        try:
+            first = self._first_v2_page(bucket, prefix, delimiter)
+        except AuroraError as error:
+            raise self._bind(error) from None
+        if first is None:
+            yield from self._v1_pages(bucket, prefix, delimiter)
+            return
+        page, token = first, None
+        while True:
+            yield page.objects, page.common_prefixes
+            if not page.is_truncated:
+                return
+            if not page.next_continuation_token or page.next_continuation_token == token:
+                raise LibcloudError("listing of %s is truncated but gives no continuation token" % bucket, driver=self)
+            token = page.next_continuation_token
+            page = self._v2_page(bucket, prefix, delimiter, token)
+
+    def _first_v2_page(self, bucket: str, prefix: Optional[str], delimiter: Optional[str]) -> Optional[ListPage]:
+        """The first V2 page, or None when this driver lists with V1.
+
+        The first listing decides, under a lock so concurrent first listings
+        ask once: a V1-shaped answer, or NotImplemented / InvalidArgument /
+        InvalidRequest, means V1 from then on.
+        """
+        if self._list_v2 is not None:
+            return self._v2_page(bucket, prefix, delimiter, None) if self._list_v2 else None
+        with self._list_lock:
+            if self._list_v2 is not None:
+                return self._v2_page(bucket, prefix, delimiter, None) if self._list_v2 else None
+            try:
+                page = self.client.list_objects_v2(bucket, prefix=prefix, delimiter=delimiter)
+            except AuroraError as error:
+                if error.code not in _NO_V2_CODES and error.status != 501:
+                    raise
+                page = None
+            self._list_v2 = page is not None
+            return page
+
+    def _v2_page(
+        self, bucket: str, prefix: Optional[str], delimiter: Optional[str], token: Optional[str]
+    ) -> ListPage:
+        try:
+            page = self.client.list_objects_v2(bucket, prefix=prefix, delimiter=delimiter, continuation_token=token)
+        except AuroraError as error:
+            raise self._bind(error) from None
+        if page is None:
+            raise LibcloudError("listing of %s: the server stopped answering ListObjectsV2" % bucket, driver=self)
+        return page
+
+    def _v1_pages(self, bucket: str, prefix: Optional[str], delimiter: Optional[str]) -> Iterator[Page]:
         marker: Optional[str] = None
         while True:
             try:
@@ -337,12 +402,18 @@ class BaseS3StorageDriver(StorageDriver):
 
     # -- objects ----------------------------------------------------------
 
-    def get_object(self, container_name: str, object_name: str) -> Object:
+    def get_object(
+        self, container_name: str, object_name: str, ex_sse_customer_key: Optional[SseKey] = None
+    ) -> Object:
+        """The object's size, ETag, headers and metadata (a HEAD).
+
+        An SSE-C object needs its key (``ex_sse_customer_key``) even for this.
+        """
         validate_bucket_name(container_name)
         validate_key(object_name)
         container = Container(name=container_name, extra={}, driver=self)
         try:
-            headers = self.client.head_object(container_name, object_name)
+            headers = self._reader(ex_sse_customer_key).head_object(container_name, object_name)
         except ObjectDoesNotExistError as error:
             self.get_container(container_name)  # a missing bucket is the better answer
             raise self._bind(error) from None
@@ -365,11 +436,14 @@ class BaseS3StorageDriver(StorageDriver):
             ("x-amz-storage-class", "storage_class"),
             ("x-amz-version-id", "version_id"),
             ("x-amz-server-side-encryption", "server_side_encryption"),
+            ("x-amz-server-side-encryption-customer-algorithm", "sse_customer_algorithm"),
+            ("x-amz-checksum-sha256", "checksum_sha256"),
+            ("x-amz-checksum-crc32", "checksum_crc32"),
         ):
             if header in values:
                 extra[field] = values[header]
         size = int(values.get("content-length", "0"))
-        return Object(name, size, etag.strip('"') or None, extra, _meta_from_headers(values), container, self)
+        return Object(name, size, etag.strip('"') or None, extra, meta_from_headers(values), container, self)
 
     def _object_headers(
         self,
@@ -380,29 +454,28 @@ class BaseS3StorageDriver(StorageDriver):
         file_path: Optional[str] = None,
     ) -> Dict[str, str]:
         """The request headers that describe a new object."""
-        extra = extra or {}
-        out: Dict[str, str] = dict(headers or {})
-        content_type = extra.get("content_type") or mimetypes.guess_type(file_path or object_name)[0]
-        out["Content-Type"] = content_type or DEFAULT_CONTENT_TYPE
-        for name, value in (extra.get("meta_data") or {}).items():
-            out["x-amz-meta-%s" % name] = str(value)
-        if extra.get("acl"):
-            out["x-amz-acl"] = str(extra["acl"])
-        for field, header in _EXTRA_HEADERS.items():
-            if extra.get(field):
-                out[header] = str(extra[field])
-        storage_class = storage_class or extra.get("storage_class")
-        if storage_class:
-            if str(storage_class).lower() not in _STORAGE_CLASSES:
-                raise InvalidArgumentError("Invalid storage class value: %s" % (storage_class,))
-            out["x-amz-storage-class"] = str(storage_class).upper()
-        return out
+        return object_headers(object_name, extra, headers, storage_class, file_path)
+
+    def _reader(self, sse_customer_key: Optional[SseKey]) -> S3Client:
+        """The client for GETs and HEADs of an object: with its SSE-C headers when it has a key."""
+        if sse_customer_key is None:
+            return self.client
+        return self.client.with_read_headers(sse_customer_headers(sse_customer_key))
 
     def _uploaded(
         self, result: UploadResult, object_name: str, container: Container, headers: Dict[str, str]
     ) -> Object:
-        extra = {"acl": headers.get("x-amz-acl"), "content_type": headers.get("Content-Type"), "etag": result.etag}
-        meta = _meta_from_headers({k.lower(): v for k, v in headers.items()})
+        extra: Dict[str, Any] = {
+            "acl": headers.get("x-amz-acl"),
+            "content_type": headers.get("Content-Type"),
+            "etag": result.etag,
+        }
+        for field, header in EXTRA_HEADERS.items():
+            if header in headers:
+                extra[field] = headers[header]
+        if "x-amz-storage-class" in headers:
+            extra["storage_class"] = headers["x-amz-storage-class"]
+        meta = meta_from_headers({k.lower(): v for k, v in headers.items()})
         return Object(object_name, result.size, result.etag, extra, meta, container, self)
 
     def upload_object(
@@ -417,10 +490,22 @@ class BaseS3StorageDriver(StorageDriver):
         ex_progress: Optional[Progress] = None,
         ex_config: Optional[Config] = None,
     ) -> Object:
-        """Upload a file, in parallel parts above the multipart threshold."""
+        """Upload a file, in parallel parts above the multipart threshold.
+
+        ``extra`` takes libcloud's ``content_type``, ``meta_data``, ``acl`` and
+        the ``cache_control``, ``content_disposition``, ``content_encoding``,
+        ``content_language``, ``expires`` and ``storage_class`` headers, plus
+        ``ex_sse_customer_key`` (SSE-C), ``ex_server_side_encryption``
+        (``"AES256"``) and ``ex_checksum_algorithm`` (``"SHA256"`` or
+        ``"CRC32"``, single-PUT files only).
+        """
         validate_key(object_name)
         request_headers = self._object_headers(object_name, extra, headers, ex_storage_class, file_path)
         config = ex_config or self.config
+        algorithm = (extra or {}).get("ex_checksum_algorithm")
+        if algorithm:
+            limit = config.transfer.multipart_threshold
+            request_headers.update(file_checksum_headers(file_path, algorithm, limit, config.transfer.io_chunk_size))
         try:
             result = upload_file(
                 self.client,
@@ -455,6 +540,10 @@ class BaseS3StorageDriver(StorageDriver):
         validate_key(object_name)
         request_headers = self._object_headers(object_name, extra, headers, ex_storage_class)
         config = ex_config or self.config
+        algorithm = (extra or {}).get("ex_checksum_algorithm")
+        if algorithm:
+            data, checksum = stream_checksum_headers(iterator, algorithm, config.transfer.part_size)
+            iterator, request_headers = [data], {**request_headers, **checksum}
         try:
             result = upload_stream(
                 self.client,
@@ -495,13 +584,17 @@ class BaseS3StorageDriver(StorageDriver):
         delete_on_failure: bool = True,
         ex_progress: Optional[Progress] = None,
         ex_config: Optional[Config] = None,
+        ex_sse_customer_key: Optional[SseKey] = None,
     ) -> bool:
         """Stream the object into a temporary file, renamed into place when complete.
 
         Returns False (as libcloud does) when fewer bytes arrived than the
-        object's size; nothing is left at the destination then.
+        object's size; nothing is left at the destination then.  An SSE-C
+        object needs its key (``ex_sse_customer_key``).
         """
-        return self._download(obj, destination_path, None, overwrite_existing, ex_progress, ex_config)
+        return self._download(
+            obj, destination_path, None, overwrite_existing, ex_progress, ex_config, ex_sse_customer_key
+        )
 
     def download_object_range(
         self,
@@ -513,11 +606,14 @@ class BaseS3StorageDriver(StorageDriver):
         delete_on_failure: bool = True,
         ex_progress: Optional[Progress] = None,
         ex_config: Optional[Config] = None,
+        ex_sse_customer_key: Optional[SseKey] = None,
     ) -> bool:
         """Download bytes ``[start_bytes, end_bytes)`` (end exclusive, as in libcloud)."""
         validate_byte_range(start_bytes, end_bytes)
         byte_range = (start_bytes, None if end_bytes is None else end_bytes - 1)
-        return self._download(obj, destination_path, byte_range, overwrite_existing, ex_progress, ex_config)
+        return self._download(
+            obj, destination_path, byte_range, overwrite_existing, ex_progress, ex_config, ex_sse_customer_key
+        )
 
     def _download(
         self,
@@ -527,6 +623,7 @@ class BaseS3StorageDriver(StorageDriver):
         overwrite: bool,
         progress: Optional[Progress],
         config: Optional[Config],
+        sse_customer_key: Optional[SseKey],
     ) -> bool:
         target = self._destination(obj, destination_path)
         if os.path.exists(target) and not overwrite:
@@ -535,7 +632,7 @@ class BaseS3StorageDriver(StorageDriver):
             )
         try:
             download_file(
-                self.client,
+                self._reader(sse_customer_key),
                 obj.container.name,
                 obj.name,
                 target,
@@ -552,22 +649,33 @@ class BaseS3StorageDriver(StorageDriver):
             raise self._bind(error) from None
         return True
 
-    def download_object_as_stream(self, obj: Object, chunk_size: Optional[int] = None) -> Iterator[bytes]:
-        return self._stream(obj, None, chunk_size)
+    def download_object_as_stream(
+        self, obj: Object, chunk_size: Optional[int] = None, ex_sse_customer_key: Optional[SseKey] = None
+    ) -> Iterator[bytes]:
+        return self._stream(obj, None, chunk_size, ex_sse_customer_key)
 
     def download_object_range_as_stream(
-        self, obj: Object, start_bytes: int, end_bytes: Optional[int] = None, chunk_size: Optional[int] = None
+        self,
+        obj: Object,
+        start_bytes: int,
+        end_bytes: Optional[int] = None,
+        chunk_size: Optional[int] = None,
+        ex_sse_customer_key: Optional[SseKey] = None,
     ) -> Iterator[bytes]:
         validate_byte_range(start_bytes, end_bytes)
-        return self._stream(obj, (start_bytes, None if end_bytes is None else end_bytes - 1), chunk_size)
+        byte_range = (start_bytes, None if end_bytes is None else end_bytes - 1)
+        return self._stream(obj, byte_range, chunk_size, ex_sse_customer_key)
 
     def _stream(
-        self, obj: Object, byte_range: Optional[Tuple[int, Optional[int]]], chunk_size: Optional[int]
+        self,
+        obj: Object,
+        byte_range: Optional[Tuple[int, Optional[int]]],
+        chunk_size: Optional[int],
+        sse_customer_key: Optional[SseKey],
     ) -> Iterator[bytes]:
+        client = self._reader(sse_customer_key)
         try:
-            yield from iter_object(
-                self.client, obj.container.name, obj.name, byte_range=byte_range, chunk_size=chunk_size
-            )
+            yield from iter_object(client, obj.container.name, obj.name, byte_range=byte_range, chunk_size=chunk_size)
         except AuroraError as error:
             raise self._bind(error) from None
 
@@ -631,11 +739,51 @@ class BaseS3StorageDriver(StorageDriver):
         validate_key(object_name)
         if method.upper() not in ("GET", "PUT", "DELETE", "HEAD"):
             raise InvalidArgumentError("method must be GET, PUT, DELETE or HEAD, not %r" % (method,))
-        if not isinstance(expires, int) or not 1 <= expires <= 604800:
+        if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= 604800:
             raise InvalidArgumentError("expires must be between 1 and 604800 seconds, not %r" % (expires,))
         return self.client.presign(
             method, container_name, object_name, expires=expires, scheme=self.scheme, headers=headers
         )
+
+    def get_object_cdn_url(self, obj: Object, ex_expiry: float = 24.0, ex_method: str = "GET") -> str:
+        """A presigned URL valid for ``ex_expiry`` hours (libcloud 3.9's meaning), at most 7 days."""
+        return self.ex_presign_url(obj.container.name, obj.name, method=ex_method, expires=presign_seconds(ex_expiry))
+
+    # -- server-side copy -------------------------------------------------
+
+    def ex_copy_object(
+        self,
+        obj: Object,
+        dest_container: Container,
+        dest_object_name: str,
+        extra: Optional[Dict[str, Any]] = None,
+        ex_config: Optional[Config] = None,
+    ) -> Object:
+        """Copy ``obj`` to ``dest_container/dest_object_name`` on the server; returns the copy.
+
+        Without ``extra`` the metadata and content headers are copied; with it
+        they are replaced (``content_type``, ``meta_data``, ``acl``... as for
+        uploads).  Above ``multipart_copy_threshold`` (5 GiB, S3's limit for
+        one CopyObject) the copy is made of parallel UploadPartCopy parts and
+        is aborted on failure, the error carrying its ``upload_id``.
+        """
+        validate_key(dest_object_name)
+        headers = None if extra is None else self._object_headers(dest_object_name, extra, None, None)
+        config = (ex_config or self.config).transfer
+        try:
+            copy_object(
+                self.client,
+                obj.container.name,
+                obj.name,
+                dest_container.name,
+                dest_object_name,
+                config=config,
+                size=obj.size if isinstance(obj.size, int) and obj.size >= 0 else None,
+                headers=headers,
+            )
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return self.get_object(dest_container.name, dest_object_name)
 
     def _bind(self, error: AuroraError) -> AuroraError:
         """Attach this driver to an error raised below the facade (libcloud's ``driver``)."""
@@ -664,7 +812,3 @@ class S3StorageDriver(BaseS3StorageDriver):
     @classmethod
     def list_regions(cls) -> List[str]:
         return list(REGION_TO_HOST_MAP)
-
-    def get_object_cdn_url(self, obj: Object, ex_expiry: float = 24.0, ex_method: str = "GET") -> str:
-        """A presigned URL valid for ``ex_expiry`` hours (libcloud's meaning)."""
-        return self.ex_presign_url(obj.container.name, obj.name, method=ex_method, expires=int(ex_expiry * 3600))

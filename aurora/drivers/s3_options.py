@@ -1,0 +1,258 @@
+"""Helpers behind the S3 driver's ``extra`` options and ``ex_`` arguments.
+
+SSE-C keys, checksums and presigned-URL lifetimes are turned into header
+values here, without the network, so they can be tested against known values.
+An SSE-C key is a secret: it is only ever put into header values, never into
+a message (errors name the option, not the value).
+
+Checksums (``x-amz-checksum-sha256`` / ``-crc32``) are computed before the
+request, so they apply to objects sent in one PUT: a file up to the multipart
+threshold, a stream up to one part (buffered to be hashed).  Larger objects
+are refused rather than sent without the checksum the caller asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import mimetypes
+import os
+import stat
+import zlib
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
+
+from aurora.core.signing_v4 import MAX_PRESIGN_EXPIRES
+from aurora.drivers.base import DEFAULT_CONTENT_TYPE
+from aurora.errors import InvalidArgumentError
+from aurora.transfer.buffers import StreamSource, stream_filler
+
+__all__ = [
+    "SSE_C_PREFIX",
+    "CHECKSUM_ALGORITHMS",
+    "sse_customer_headers",
+    "copy_source_sse_headers",
+    "server_side_encryption_header",
+    "ChecksumHasher",
+    "checksum_headers",
+    "file_checksum_headers",
+    "stream_checksum_headers",
+    "encryption_headers",
+    "object_headers",
+    "meta_from_headers",
+    "EXTRA_HEADERS",
+    "presign_seconds",
+    "addressing_style",
+]
+
+SSE_C_PREFIX = "x-amz-server-side-encryption-customer-"
+CHECKSUM_ALGORITHMS = ("SHA256", "CRC32")
+ADDRESSING_STYLES = ("path", "virtual", "auto")
+KeyMaterial = Union[bytes, bytearray, str]
+
+
+def _key_bytes(key: KeyMaterial) -> bytes:
+    """The 32-byte AES-256 key from raw bytes or their base64 form."""
+    if isinstance(key, (bytes, bytearray)) and len(key) == 32:
+        return bytes(key)
+    if not isinstance(key, (bytes, bytearray, str)):
+        raise InvalidArgumentError("ex_sse_customer_key must be 32 bytes or their base64 text, not a %s"
+                                   % type(key).__name__)
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise InvalidArgumentError("ex_sse_customer_key must be 32 bytes (AES-256) or their base64 text")
+    return raw
+
+
+def sse_customer_headers(key: KeyMaterial) -> Dict[str, str]:
+    """The three SSE-C headers for ``key`` (sent on PUT, every part, GET and HEAD)."""
+    raw = _key_bytes(key)
+    return {
+        SSE_C_PREFIX + "algorithm": "AES256",
+        SSE_C_PREFIX + "key": base64.b64encode(raw).decode("ascii"),
+        SSE_C_PREFIX + "key-MD5": base64.b64encode(hashlib.md5(raw).digest()).decode("ascii"),
+    }
+
+
+def copy_source_sse_headers(key: KeyMaterial) -> Dict[str, str]:
+    """The SSE-C headers that let a copy read an SSE-C source."""
+    return {
+        "x-amz-copy-source-" + name[len("x-amz-"):]: value for name, value in sse_customer_headers(key).items()
+    }
+
+
+def server_side_encryption_header(value: Any) -> Dict[str, str]:
+    """``x-amz-server-side-encryption`` for ``AES256`` (SSE-S3) or ``aws:kms``."""
+    if value is None or value == "":
+        return {}
+    text = str(value)
+    if text not in ("AES256", "aws:kms", "aws:kms:dsse"):
+        raise InvalidArgumentError("ex_server_side_encryption must be 'AES256' or 'aws:kms', not %r" % (text,))
+    return {"x-amz-server-side-encryption": text}
+
+
+class ChecksumHasher:
+    """A running SHA-256 or CRC32 of the bytes fed to it, in S3's header form."""
+
+    def __init__(self, algorithm: str) -> None:
+        name = str(algorithm).upper()
+        if name not in CHECKSUM_ALGORITHMS:
+            raise InvalidArgumentError("ex_checksum_algorithm must be 'SHA256' or 'CRC32', not %r" % (algorithm,))
+        self.algorithm = name
+        self._sha = hashlib.sha256() if name == "SHA256" else None
+        self._crc = 0
+
+    def update(self, data: Union[bytes, bytearray, memoryview]) -> None:
+        if self._sha is not None:
+            self._sha.update(data)
+        else:
+            self._crc = zlib.crc32(data, self._crc)
+
+    def value(self) -> str:
+        """Base64 of the SHA-256 digest, or of the CRC32 as 4 big-endian bytes."""
+        digest = self._sha.digest() if self._sha is not None else (self._crc & 0xFFFFFFFF).to_bytes(4, "big")
+        return base64.b64encode(digest).decode("ascii")
+
+    def headers(self) -> Dict[str, str]:
+        """``x-amz-checksum-<alg>`` and the ``x-amz-sdk-checksum-algorithm`` that names it."""
+        return {
+            "x-amz-checksum-%s" % self.algorithm.lower(): self.value(),
+            "x-amz-sdk-checksum-algorithm": self.algorithm,
+        }
+
+
+def checksum_headers(algorithm: str, chunks: Iterable[Union[bytes, bytearray, memoryview]]) -> Dict[str, str]:
+    """The checksum headers of the bytes in ``chunks``."""
+    hasher = ChecksumHasher(algorithm)
+    for chunk in chunks:
+        hasher.update(chunk)
+    return hasher.headers()
+
+
+def file_checksum_headers(path: str, algorithm: str, limit: int, chunk_size: int = 1024 * 1024) -> Dict[str, str]:
+    """The checksum headers of the file at ``path``, which must go in one PUT (``limit`` bytes)."""
+    hasher = ChecksumHasher(algorithm)
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        raise InvalidArgumentError(
+            "ex_checksum_algorithm needs a regular file of at most %d bytes (one PUT; raise "
+            "multipart_threshold for larger files); %s is not one" % (limit, path)
+        )
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(chunk_size), b""):
+            hasher.update(chunk)
+    return hasher.headers()
+
+
+def stream_checksum_headers(stream: StreamSource, algorithm: str, limit: int) -> Tuple[bytes, Dict[str, str]]:
+    """The stream's bytes (at most ``limit``, held in memory) and their checksum headers."""
+    hasher = ChecksumHasher(algorithm)
+    buffer = bytearray(limit + 1)
+    filled = stream_filler(stream)(memoryview(buffer))
+    if filled > limit:
+        raise InvalidArgumentError(
+            "ex_checksum_algorithm applies to streams of at most one part (%d bytes); this one is longer" % limit
+        )
+    data = bytes(memoryview(buffer)[:filled])
+    hasher.update(data)
+    return data, hasher.headers()
+
+
+def encryption_headers(extra: Mapping[str, Any]) -> Dict[str, str]:
+    """SSE-C headers for ``extra["ex_sse_customer_key"]``, or SSE-S3/KMS for ``ex_server_side_encryption``."""
+    key = extra.get("ex_sse_customer_key")
+    sse = extra.get("ex_server_side_encryption")
+    if key is not None and sse:
+        raise InvalidArgumentError("ex_sse_customer_key and ex_server_side_encryption cannot be combined")
+    return sse_customer_headers(key) if key is not None else server_side_encryption_header(sse)
+
+
+_STORAGE_CLASSES = (
+    "standard",
+    "reduced_redundancy",
+    "standard_ia",
+    "onezone_ia",
+    "intelligent_tiering",
+    "glacier",
+    "deep_archive",
+    "glacier_ir",
+)
+
+EXTRA_HEADERS = {
+    "cache_control": "Cache-Control",
+    "content_disposition": "Content-Disposition",
+    "content_encoding": "Content-Encoding",
+    "content_language": "Content-Language",
+    "expires": "Expires",
+}
+
+
+def meta_from_headers(headers: Mapping[str, str]) -> Dict[str, str]:
+    """User metadata from lower-cased response headers (``x-amz-meta-*`` without the prefix)."""
+    prefix = "x-amz-meta-"
+    return {name[len(prefix) :]: value for name, value in headers.items() if name.startswith(prefix)}
+
+
+def object_headers(
+    object_name: str,
+    extra: Optional[Mapping[str, Any]],
+    headers: Optional[Mapping[str, str]],
+    storage_class: Optional[str],
+    file_path: Optional[str] = None,
+) -> Dict[str, str]:
+    """The request headers that describe a new object, from libcloud's ``extra`` and the ``ex_`` options."""
+    options: Mapping[str, Any] = extra or {}
+    out: Dict[str, str] = dict(headers or {})
+    content_type = options.get("content_type") or mimetypes.guess_type(file_path or object_name)[0]
+    out["Content-Type"] = content_type or DEFAULT_CONTENT_TYPE
+    for name, value in (options.get("meta_data") or {}).items():
+        out["x-amz-meta-%s" % name] = str(value)
+    if options.get("acl"):
+        out["x-amz-acl"] = str(options["acl"])
+    for field, header in EXTRA_HEADERS.items():
+        if options.get(field):
+            out[header] = str(options[field])
+    storage_class = storage_class or options.get("storage_class")
+    if storage_class:
+        if str(storage_class).lower() not in _STORAGE_CLASSES:
+            raise InvalidArgumentError("Invalid storage class value: %s" % (storage_class,))
+        out["x-amz-storage-class"] = str(storage_class).upper()
+    out.update(encryption_headers(options))
+    return out
+
+
+def presign_seconds(hours: Any) -> int:
+    """libcloud's ``ex_expiry`` (hours) as whole seconds, 1 s to 7 days."""
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)):
+        raise InvalidArgumentError("ex_expiry must be a number of hours, not %r" % (hours,))
+    seconds = int(round(hours * 3600))
+    if not 1 <= seconds <= MAX_PRESIGN_EXPIRES:
+        raise InvalidArgumentError("ex_expiry must be between 1 second and 168 hours (7 days), not %r hours" % (hours,))
+    return seconds
+
+
+def addressing_style(value: Optional[str], configured: Optional[str]) -> str:
+    """The addressing style: the argument, else the AWS config file's ``s3.addressing_style``, else path."""
+    style = value or configured or "path"
+    style = str(style).strip().lower()
+    if style not in ADDRESSING_STYLES:
+        raise InvalidArgumentError("ex_addressing_style must be 'path', 'virtual' or 'auto', not %r" % (style,))
+    return style
+
+
+def lowered(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    return {name.lower(): value for name, value in (headers or {}).items()}
+
+
+def pop_callable(kwargs: Dict[str, Any], name: str) -> Optional[Callable[..., Any]]:
+    """``kwargs[name]`` removed, checked to be callable (or None)."""
+    value = kwargs.pop(name, None)
+    if value is None:
+        return None
+    if not callable(value):
+        raise InvalidArgumentError("%s must be callable" % (name,))
+    function: Callable[..., Any] = value
+    return function
