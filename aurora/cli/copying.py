@@ -174,6 +174,8 @@ def run_job(session: Session, job: Job, move: bool = False, dry_run: bool = Fals
         if move:
             _remove_source(session, job.source)
     except Exception as error:  # noqa: BLE001 - reported on one line, the next file goes on
+        if isinstance(error, BrokenPipeError) and quiet_line:
+            raise  # the reader of standard output went away: main ends quietly
         target = "%s to %s" % (source, destination) if action == "copy" else source
         session.fail(verb, target, error)
         return False

@@ -9,6 +9,7 @@ in flight and removes partial downloads, then ends the program with 130.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from typing import Callable, Dict, Optional, Sequence, TextIO
@@ -16,7 +17,7 @@ from typing import Callable, Dict, Optional, Sequence, TextIO
 from aurora.cli.commands import run_du, run_ls, run_mb, run_presign, run_rb, run_rm, run_stat
 from aurora.cli.copying import run_cat, run_cp, run_mv
 from aurora.cli.parser import build_parser
-from aurora.cli.session import ConfigurationError, Session, cause_of, setup_logging
+from aurora.cli.session import ConfigurationError, Session, cause_of, logging_to
 from aurora.cli.syncing import run_sync
 from aurora.cli.urls import UsageError
 
@@ -57,7 +58,8 @@ def run(session: Session) -> int:
         session.error("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return EXIT_FAILED  # the reader went away (``aurora cat ... | head``): nothing more to say
+        _silence_stdout(session.out)  # the reader went away (``aurora cat ... | head``): nothing to say
+        return EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - the one-line rule
         if session.debug:
             traceback.print_exception(type(error), error, error.__traceback__, file=session.err)
@@ -65,6 +67,18 @@ def run(session: Session) -> int:
         return EXIT_FAILED
     finally:
         session.close()
+
+
+def _silence_stdout(out: TextIO) -> None:
+    """Point a broken standard output at /dev/null, so the interpreter's last flush does not complain."""
+    if out is not sys.__stdout__:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
@@ -76,10 +90,10 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
-    setup_logging(bool(args.debug), err)
     session = Session(args, out, err)
     try:
-        return run(session)
+        with logging_to(err, bool(args.debug)):
+            return run(session)
     except KeyboardInterrupt:  # a second Ctrl-C during cleanup
         return EXIT_INTERRUPTED
 

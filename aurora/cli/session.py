@@ -12,7 +12,8 @@ import os
 import re
 import sys
 import traceback
-from typing import Any, Dict, Optional, TextIO
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, Optional, TextIO
 
 from aurora.cli.formatting import json_line
 from aurora.cli.progress import ProgressBar
@@ -22,7 +23,7 @@ from aurora.drivers.s3 import BaseS3StorageDriver
 from aurora.errors import AuroraError, InvalidArgumentError
 from aurora.types import Provider
 
-__all__ = ["Session", "make_driver", "cause_of", "setup_logging", "ConfigurationError"]
+__all__ = ["Session", "make_driver", "cause_of", "logging_to", "ConfigurationError"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -70,18 +71,29 @@ def make_driver(args: argparse.Namespace) -> BaseS3StorageDriver:
     return driver
 
 
-def setup_logging(debug: bool, stream: TextIO) -> None:
-    """``--debug``: every aurora log line; otherwise only aurora's warnings, each on one line."""
-    handler = logging.StreamHandler(stream)
+@contextmanager
+def logging_to(stream: TextIO, debug: bool) -> Iterator[None]:
+    """aurora's log on ``stream`` for one run: everything with ``--debug``, else warnings, one line each.
+
+    The logger's previous state is restored afterwards, so running ``main``
+    inside another program (or a test) leaves its logging as it was.
+    """
     logger = logging.getLogger("aurora")
+    saved = (logger.level, logger.propagate)
+    handler = logging.StreamHandler(stream)
     if debug:
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-        logger.setLevel(logging.DEBUG)
     else:
         handler.setFormatter(logging.Formatter("aurora: warning: %(message)s"))
-        logger.setLevel(logging.WARNING)
-    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
     logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
 
 
 class Session:

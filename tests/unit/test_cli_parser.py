@@ -1,0 +1,125 @@
+"""The command line grammar and the exit status of usage errors (no server needed)."""
+
+from __future__ import annotations
+
+import io
+from typing import List, Tuple
+
+import pytest
+
+from aurora.cli import main
+from aurora.cli.parser import build_parser, parse_args
+from aurora.cli.urls import LocalPath, S3Url, Stream
+
+
+@pytest.fixture(autouse=True)
+def no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """No credentials or endpoint from the machine: these tests must fail before any request."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                 "AWS_ENDPOINT_URL_S3", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+                 "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+def run(argv: List[str]) -> Tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_global_options_before_or_after_the_command() -> None:
+    before = parse_args(["--endpoint-url", "http://127.0.0.1:9", "--region", "r", "--debug", "ls"])
+    after = parse_args(["ls", "--endpoint-url", "http://127.0.0.1:9", "--region", "r", "--debug"])
+    for args in (before, after):
+        assert (args.endpoint_url, args.region, args.debug, args.command) == ("http://127.0.0.1:9", "r", True, "ls")
+    mixed = parse_args(["--profile", "p", "ls", "--signature-version", "2"])
+    assert (mixed.profile, mixed.signature_version) == ("p", "2")
+    plain = parse_args(["ls"])
+    assert (plain.endpoint_url, plain.profile, plain.debug, plain.no_verify_ssl, plain.url) == (
+        None, None, False, False, None)
+
+
+def test_command_arguments() -> None:
+    ls = parse_args(["ls", "-r", "--json", "s3://bucket/pre"])
+    assert (ls.recursive, ls.json, ls.url) == (True, True, S3Url("bucket", "pre"))
+    cp = parse_args(["cp", "-", "s3://bucket/k", "--quiet"])
+    assert (cp.source, cp.destination, cp.quiet, cp.recursive, cp.dry_run) == (
+        Stream(), S3Url("bucket", "k"), True, False, False)
+    mv = parse_args(["mv", "s3://bucket/k", "./x", "--recursive", "--dryrun"])
+    assert (mv.source, mv.destination, mv.recursive, mv.dry_run) == (S3Url("bucket", "k"), LocalPath("./x"), True, True)
+    sync = parse_args(["sync", "dir", "s3://bucket/p", "--delete", "--dry-run"])
+    assert (sync.delete, sync.dry_run, sync.destination) == (True, True, S3Url("bucket", "p"))
+    assert parse_args(["rb", "--force", "s3://bucket"]).force
+    assert parse_args(["rm", "-r", "s3://bucket/p"]).recursive
+
+
+def test_presign_options_and_aliases() -> None:
+    default = parse_args(["presign", "s3://bucket/k"])
+    assert (default.expires_in, default.method) == (3600, "GET")
+    assert parse_args(["presign", "s3://bucket/k", "--expires", "60"]).expires_in == 60
+    assert parse_args(["presign", "s3://bucket/k", "--expires-in", "604800", "--method", "put"]).method == "PUT"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["ls", "bucket"],
+        ["ls", "s3://"],
+        ["ls", "s3://Bad_Bucket"],
+        ["cp", "s3://bucket/k"],
+        ["cp", "gs://bucket/k", "x"],
+        ["cp", "a", "b"],  # local to local
+        ["cp", "-", "-"],
+        ["cp", "-r", "-", "s3://bucket/p/"],
+        ["cp", "-", "s3://bucket/"],  # stdin needs a key
+        ["cp", "s3://bucket/folder/", "x"],  # a folder without -r
+        ["mv", "-", "s3://bucket/k"],
+        ["mv", "s3://bucket/k", "s3://bucket/k"],
+        ["rm", "s3://bucket"],
+        ["mb", "s3://bucket/key"],
+        ["rb", "s3://bucket/key"],
+        ["stat", "s3://bucket"],
+        ["cat", "s3://bucket/"],
+        ["presign", "s3://bucket"],
+        ["presign", "s3://bucket/k", "--expires-in", "0"],
+        ["presign", "s3://bucket/k", "--expires-in", "604801"],
+        ["presign", "s3://bucket/k", "--expires-in", "soon"],
+        ["presign", "s3://bucket/k", "--method", "POST"],
+        ["sync", "-", "s3://bucket/p"],
+        ["ls", "--signature-version", "3"],
+        ["--endpoint-url", "ftp://127.0.0.1:9", "ls"],
+    ],
+)
+def test_bad_usage_exits_2_with_a_message_and_no_traceback(argv: List[str], capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-value")
+    code, out, err = run(argv)
+    captured = capsys.readouterr()
+    errors = err + captured.err
+    assert code == 2
+    assert out == "" and "Traceback" not in errors
+    assert errors.strip()
+    assert "not-a-real-secret-value" not in errors
+
+
+def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--help"])[0] == 0
+    assert "sync" in capsys.readouterr().out
+    assert run(["--version"])[0] == 0
+    assert capsys.readouterr().out.startswith("aurora ")
+
+
+def test_missing_credentials_is_one_line_and_exit_1() -> None:
+    code, out, err = run(["ls", "--endpoint-url", "http://127.0.0.1:9"])
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("aurora: no credentials")
+
+
+def test_every_command_is_in_the_help() -> None:
+    text = build_parser().format_help()
+    for command in ("ls", "mb", "rb", "cp", "mv", "rm", "cat", "sync", "presign", "stat", "du"):
+        assert command in text

@@ -1,0 +1,120 @@
+"""S3 URLs, local paths and the names ``aurora`` derives from them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from aurora.cli.transfers import safe_local_path
+from aurora.cli.urls import (
+    LocalPath,
+    S3Url,
+    Stream,
+    UsageError,
+    display_name,
+    join_key,
+    key_basename,
+    listing_prefix,
+    local_target,
+    parse_location,
+    parse_s3_url,
+    relative_display,
+)
+from aurora.errors import TransferError
+
+
+@pytest.mark.parametrize(
+    "text, bucket, key",
+    [
+        ("s3://bucket", "bucket", ""),
+        ("s3://bucket/", "bucket", ""),
+        ("s3://bucket/key", "bucket", "key"),
+        ("s3://bucket/k/", "bucket", "k/"),
+        ("s3://bucket/a/b/c.txt", "bucket", "a/b/c.txt"),
+        ("s3://bucket//double", "bucket", "/double"),
+        ("s3://my.bucket-1/with space", "my.bucket-1", "with space"),
+    ],
+)
+def test_s3_urls_split_into_bucket_and_key(text: str, bucket: str, key: str) -> None:
+    url = parse_s3_url(text)
+    assert (url.bucket, url.key) == (bucket, key)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["s3://", "s3:///key", "s3:/bucket/key", "bucket/key", "S3://bucket", "s3://Bucket/k", "s3://ab/k", "s3://a_b/k"],
+)
+def test_malformed_s3_urls_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_s3_url(text)
+
+
+def test_url_round_trips_and_folders() -> None:
+    assert str(S3Url("b", "k/x")) == "s3://b/k/x"
+    assert str(S3Url("b")) == "s3://b/"
+    assert S3Url("b").is_dir and S3Url("b", "p/").is_dir
+    assert not S3Url("b", "p").is_dir
+    assert S3Url("b", "p").child("x") == S3Url("b", "p/x")
+    assert S3Url("b", "p/").child("x") == S3Url("b", "p/x")
+    assert S3Url("b").child("x") == S3Url("b", "x")
+
+
+def test_locations() -> None:
+    assert parse_location("-") == Stream()
+    assert parse_location("s3://bkt/k") == S3Url("bkt", "k")
+    assert parse_location("./x") == LocalPath("./x")
+    assert parse_location("dir/") == LocalPath("dir/")
+    for bad in ("gs://bucket/key", "https://host/x", ""):
+        with pytest.raises(UsageError):
+            parse_location(bad)
+
+
+def test_key_helpers() -> None:
+    assert join_key("", "x") == "x"
+    assert join_key("p", "x") == "p/x"
+    assert join_key("p/", "x") == "p/x"
+    assert key_basename("a/b/c") == "c"
+    assert key_basename("c") == "c"
+    assert key_basename("a/") == ""
+    assert listing_prefix("") == ""
+    assert listing_prefix("a") == "a/"
+    assert listing_prefix("a/") == "a/"
+
+
+@pytest.mark.parametrize(
+    "key, prefix, shown",
+    [
+        ("a/file", "a/", "file"),  # aws s3 ls s3://b/a/
+        ("a/", "a", "a/"),  # aws s3 ls s3://b/a -> PRE a/
+        ("ab", "a", "ab"),
+        ("x/a/file", "x/a/", "file"),
+        ("x/abc/", "x/a", "abc/"),
+        ("top", "", "top"),
+        ("a/sub/", "a/", "sub/"),
+    ],
+)
+def test_listed_names_are_relative_to_the_folder_of_the_prefix(key: str, prefix: str, shown: str) -> None:
+    assert display_name(key, prefix) == shown
+
+
+def test_download_targets(tmp_path) -> None:
+    folder = str(tmp_path)
+    assert local_target(folder, "k.txt", True) == os.path.join(folder, "k.txt")
+    assert local_target("out/", "k.txt", False) == os.path.join("out/", "k.txt")
+    assert local_target("out.txt", "k.txt", False) == "out.txt"
+
+
+def test_relative_display_matches_aws(tmp_path) -> None:
+    cwd = str(tmp_path)
+    assert relative_display(os.path.join(cwd, "x"), cwd) == os.path.join(".", "x")
+    assert relative_display(os.path.join(cwd, "d", "x"), cwd) == os.path.join("d", "x")
+
+
+def test_keys_cannot_escape_the_download_folder(tmp_path) -> None:
+    root = str(tmp_path)
+    assert safe_local_path(root, "a/b.txt") == os.path.join(root, "a", "b.txt")
+    assert safe_local_path(root, "/etc/passwd") == os.path.join(root, "etc", "passwd")
+    for bad in ("../x", "a/../../x", "..", "."):
+        with pytest.raises(TransferError):
+            safe_local_path(root, bad)
