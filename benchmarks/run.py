@@ -18,15 +18,17 @@ Test data lives under ``.run/bench`` (gitignored); buckets are removed at the en
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -66,6 +68,12 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--no-readme", action="store_true", help="do not update benchmarks/README.md")
     parser.add_argument("--profile", action="store_true", help="cProfile each child (results/profiles/)")
     parser.add_argument("--rss-samples", action="store_true", help="sample each child's RSS every 5 ms")
+    parser.add_argument(
+        "--aurora",
+        choices=("head", "worktree"),
+        default="head",
+        help="measure aurora as committed (a snapshot of HEAD, default) or the working tree as it is",
+    )
     parser.add_argument("--keep-rgw", action="store_true", help="leave an RGW this run started running")
     args = parser.parse_args(argv)
     args.scenario_list = [s for s in args.scenarios.split(",") if s]
@@ -76,8 +84,33 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return args
 
 
-def child_env(work: Path) -> Dict[str, str]:
-    """The children's environment: no AWS_* settings or proxies, bytecode cached under ``work``."""
+def aurora_snapshot(work: Path, source: str) -> Tuple[Optional[Path], str]:
+    """A copy of ``aurora/`` as committed at HEAD (folder, commit), so edits in progress are not measured.
+
+    With ``source == "worktree"`` there is no copy and the working tree is measured.
+    """
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, check=True
+    ).stdout.decode().strip()
+    if source == "worktree":
+        return None, commit + " + working tree"
+    target = work / ("aurora-" + commit)
+    if not (target / "aurora" / "__init__.py").exists():
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD", "aurora"], capture_output=True, check=True)
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(target, filter="data")
+            else:
+                tar.extractall(target)
+    return target, commit
+
+
+def child_env(work: Path, snapshot: Optional[Path]) -> Dict[str, str]:
+    """The children's environment: no AWS_* settings or proxies, bytecode cached under ``work``.
+
+    ``snapshot`` (a folder holding ``aurora/``) goes first on the path, before the editable install.
+    """
     env = {
         k: v
         for k, v in os.environ.items()
@@ -85,6 +118,8 @@ def child_env(work: Path) -> Dict[str, str]:
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # every library gets its .pyc, aurora's included
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    if snapshot is not None:
+        env["PYTHONPATH"] = str(snapshot)
     return env
 
 
@@ -93,7 +128,7 @@ class Bench:
 
     def __init__(self, args: argparse.Namespace, server: Server) -> None:
         self.args = args
-        self.work = Path(args.work_dir)
+        self.work = Path(args.work_dir).resolve()
         self.work.mkdir(parents=True, exist_ok=True)
         self.endpoint = Endpoint(
             server.host,
@@ -107,7 +142,8 @@ class Bench:
         self.list_bucket = "bench-list-" + suffix
         self.size = args.size_mib * MiB
         self.source = self.work / "source.bin"
-        self.env = child_env(self.work)
+        self.snapshot, self.aurora_label = aurora_snapshot(self.work, args.aurora)
+        self.env = child_env(self.work, self.snapshot)
         self.runs: List[Dict[str, Any]] = []
         self.s3 = self._housekeeping_client()
 
@@ -225,6 +261,7 @@ class Bench:
                 input=json.dumps(spec).encode(),
                 capture_output=True,
                 env=self.env,
+                cwd=str(self.work),
                 timeout=CHILD_TIMEOUT,
                 check=False,
             )
@@ -250,7 +287,9 @@ class Bench:
         )
         env = dict(self.env, **construct_env(self.endpoint))
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, env=env, cwd=str(self.work), timeout=120, check=False
+        )
         wall = time.perf_counter() - started
         if done.returncode != 0:
             return {"error": done.stderr.decode("utf-8", "replace").strip()[-800:]}
@@ -345,6 +384,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         info = machine_info(str(ROOT))
         bench = Bench(args, server)
+        info["aurora_commit"] = bench.aurora_label
         bench.setup()
         for scenario in args.scenario_list:
             bench.run_scenario(scenario)
