@@ -316,9 +316,17 @@ class BaseS3StorageDriver(StorageDriver):
         return list(self.iterate_container_objects(container, prefix, ex_prefix, ex_delimiter))
 
     def ex_list_prefixes(self, container: Container, prefix: str = "", delimiter: str = "/") -> Iterator[str]:
-        """The common prefixes ("directories") directly under ``prefix``."""
+        """The common prefixes ("directories") directly under ``prefix``, each once.
+
+        S3 sends them in order; a repeat (moto's V1 sends every prefix on every
+        page) is dropped.
+        """
+        last: Optional[str] = None
         for page in self._pages(container.name, prefix, delimiter):
-            yield from page[1]
+            for common in page[1]:
+                if last is None or common > last:
+                    last = common
+                    yield common
 
     @property
     def ex_list_version(self) -> Optional[int]:
