@@ -484,7 +484,7 @@ class FaultProxy:
         self._listener.settimeout(0.1)
         self.host = "127.0.0.1"
         self.port: int = self._listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._accept_loop, name="fault-proxy", daemon=True)
+        self._thread = threading.Thread(target=self._accept_loop, name="fault-proxy-%d" % self.port, daemon=True)
         self._thread.start()
 
     # -- the API -----------------------------------------------------------
@@ -550,8 +550,8 @@ class FaultProxy:
                 return
             with self._lock:
                 index, self.connections = self.connections, self.connections + 1
-            threading.Thread(target=self._serve, args=(sock, index), name="fault-proxy-%d" % index,
-                             daemon=True).start()
+            name = "fault-proxy-%d-%d" % (self.port, index)
+            threading.Thread(target=self._serve, args=(sock, index), name=name, daemon=True).start()
 
     def _track(self, sock: socket.socket) -> socket.socket:
         with self._lock:
