@@ -16,6 +16,7 @@ from aurora.cli.listing import iterate_objects, list_pages
 from aurora.cli.session import Session
 from aurora.cli.urls import S3Url, UsageError, display_name, listing_prefix
 from aurora.drivers.base import Container
+from aurora.errors import S3ResponseError
 
 __all__ = ["run_ls", "run_mb", "run_rb", "run_rm", "run_stat", "run_du", "run_presign", "delete_keys", "BATCH"]
 
@@ -144,18 +145,12 @@ def delete_keys(session: Session, bucket: str, keys: List[str], dry_run: bool = 
             if key in refused:
                 failed += 1
                 problem = refused[key]
-                session.fail("delete", "s3://%s/%s" % (bucket, key), _DeleteRefused(problem.code, problem.message))
+                refusal = S3ResponseError("%s: %s" % (problem.code or "Error", problem.message or "refused"),
+                                          code=problem.code, container_name=bucket, object_name=key)
+                session.fail("delete", "s3://%s/%s" % (bucket, key), refusal)
             else:
                 session.report("delete", "s3://%s/%s" % (bucket, key))
     return failed
-
-
-class _DeleteRefused(Exception):
-    def __init__(self, code: Optional[str], message: Optional[str]) -> None:
-        super().__init__("%s: %s" % (code or "Error", message or "refused by the server"))
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def _batches(keys: List[str], size: int) -> Iterator[List[str]]:

@@ -11,11 +11,12 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
+from aurora.cli.commands import delete_keys
 from aurora.cli.copying import Job, action_of, check_pair, single_job
 from aurora.cli.main import run
 from aurora.cli.session import Session, cause_of
 from aurora.cli.urls import LocalPath, S3Url, Stream, UsageError
-from aurora.core.models import ListObjectsResult, ObjectInfo
+from aurora.core.models import DeleteError, DeleteObjectsResult, ListObjectsResult, ObjectInfo
 from aurora.errors import NoSuchKey
 
 WHEN = "2026-01-01T12:00:00.000Z"
@@ -204,3 +205,37 @@ def test_actions_and_refused_pairs() -> None:
                  (S3Url("b", "k"), S3Url("b", "k"), False, True)]:
         with pytest.raises(UsageError):
             check_pair(*pair)
+
+
+class DeletingClient:
+    def __init__(self, refuse: str = "") -> None:
+        self.batches: List[List[str]] = []
+        self.refuse = refuse
+
+    def delete_objects(self, bucket: str, keys: List[str], *, quiet: bool = True) -> DeleteObjectsResult:
+        self.batches.append(list(keys))
+        errors = tuple(DeleteError(key, "AccessDenied", "no") for key in keys if key == self.refuse)
+        return DeleteObjectsResult((), errors)
+
+
+def test_deletes_go_1000_keys_a_request_and_refusals_are_reported() -> None:
+    client = DeletingClient(refuse="k/1000")
+    args = argparse.Namespace(debug=False, quiet=False, json=False)
+    out, err = io.StringIO(), io.StringIO()
+    names = ["k/%d" % number for number in range(2001)]
+    failed = delete_keys(Session(args, out, err, driver=FakeDriver(client)), "bucket", names)  # type: ignore[arg-type]
+    assert [len(batch) for batch in client.batches] == [1000, 1000, 1]
+    assert sum(client.batches, []) == names
+    assert failed == 1
+    assert err.getvalue() == "aurora: cannot delete s3://bucket/k/1000: AccessDenied: no\n"
+    assert out.getvalue().count("\n") == 2000 and "delete: s3://bucket/k/2000\n" in out.getvalue()
+
+
+def test_a_dry_run_deletes_nothing() -> None:
+    client = DeletingClient()
+    args = argparse.Namespace(debug=False, quiet=False, json=False)
+    out = io.StringIO()
+    assert delete_keys(Session(args, out, io.StringIO(), driver=FakeDriver(client)),  # type: ignore[arg-type]
+                       "bucket", ["a", "b"], dry_run=True) == 0
+    assert client.batches == []
+    assert out.getvalue() == "(dryrun) delete: s3://bucket/a\n(dryrun) delete: s3://bucket/b\n"
