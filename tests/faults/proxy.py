@@ -134,15 +134,17 @@ class Respond:
     """Answer the request from the proxy with ``status``, ``headers`` and ``body``.
 
     A ``Content-Length`` is added unless ``headers`` holds one (which may then
-    disagree with the body on purpose).  ``close`` closes the connection after
-    the answer; so does a ``Content-Length`` that disagrees with the body.
+    disagree with the body on purpose).  ``close`` says whether the connection
+    is closed after the answer; None closes it only when a declared
+    ``Content-Length`` disagrees with the body, False keeps it open even then
+    (the surplus bytes then wait on the connection, as a smuggled answer would).
     """
 
     status: int
     body: bytes = b""
     headers: Tuple[Tuple[str, str], ...] = ()
     reason: str = ""
-    close: bool = False
+    close: Optional[bool] = None
 
     def wire(self, request: Request) -> bytes:
         names = {name.lower() for name, _ in self.headers}
@@ -158,8 +160,10 @@ class Respond:
         return head if request.method == "HEAD" else head + self.body
 
     def keeps_connection(self) -> bool:
+        if self.close is not None:
+            return not self.close
         declared = [value for name, value in self.headers if name.lower() == "content-length"]
-        return not self.close and (not declared or declared[0].strip() == str(len(self.body)))
+        return not declared or declared[0].strip() == str(len(self.body))
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,7 @@ def error_xml(code: str, message: str, resource: str = "", request_id: str = "fa
 
 
 def s3_error(status: int, code: str, message: str = "", retry_after: Optional[str] = None,
-             close: bool = False) -> Respond:
+             close: Optional[bool] = None) -> Respond:
     """An S3 error answer with an XML body (and ``Retry-After`` when given)."""
     headers: Tuple[Tuple[str, str], ...] = (("Content-Type", "application/xml"), ("x-amz-request-id", "fault-proxy"))
     if retry_after is not None:
