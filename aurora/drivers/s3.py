@@ -766,6 +766,7 @@ class BaseS3StorageDriver(StorageDriver):
         dest_object_name: str,
         extra: Optional[Dict[str, Any]] = None,
         ex_config: Optional[Config] = None,
+        ex_source_sse_customer_key: Optional[SseKey] = None,
     ) -> Object:
         """Copy ``obj`` to ``dest_container/dest_object_name`` on the server; returns the copy.
 
@@ -774,9 +775,14 @@ class BaseS3StorageDriver(StorageDriver):
         uploads).  Above ``multipart_copy_threshold`` (5 GiB, S3's limit for
         one CopyObject) the copy is made of parallel UploadPartCopy parts and
         is aborted on failure, the error carrying its ``upload_id``.
+
+        An SSE-C source needs ``ex_source_sse_customer_key``; the copy is
+        encrypted with ``extra["ex_sse_customer_key"]`` if given, else not.
         """
         validate_key(dest_object_name)
         headers = None if extra is None else self._object_headers(dest_object_name, extra, None, None)
+        source_key = ex_source_sse_customer_key
+        source_sse = None if source_key is None else sse_customer_headers(source_key)
         config = (ex_config or self.config).transfer
         try:
             copy_object(
@@ -788,10 +794,11 @@ class BaseS3StorageDriver(StorageDriver):
                 config=config,
                 size=obj.size if isinstance(obj.size, int) and obj.size >= 0 else None,
                 headers=headers,
+                source_sse=source_sse,
             )
         except AuroraError as error:
             raise self._bind(error) from None
-        return self.get_object(dest_container.name, dest_object_name)
+        return self.get_object(dest_container.name, dest_object_name, (extra or {}).get("ex_sse_customer_key"))
 
     def _bind(self, error: AuroraError) -> AuroraError:
         """Attach this driver to an error raised below the facade (libcloud's ``driver``)."""

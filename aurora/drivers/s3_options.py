@@ -31,7 +31,6 @@ __all__ = [
     "SSE_C_PREFIX",
     "CHECKSUM_ALGORITHMS",
     "sse_customer_headers",
-    "copy_source_sse_headers",
     "server_side_encryption_header",
     "ChecksumHasher",
     "checksum_headers",
@@ -74,13 +73,6 @@ def sse_customer_headers(key: KeyMaterial) -> Dict[str, str]:
         SSE_C_PREFIX + "algorithm": "AES256",
         SSE_C_PREFIX + "key": base64.b64encode(raw).decode("ascii"),
         SSE_C_PREFIX + "key-MD5": base64.b64encode(hashlib.md5(raw).digest()).decode("ascii"),
-    }
-
-
-def copy_source_sse_headers(key: KeyMaterial) -> Dict[str, str]:
-    """The SSE-C headers that let a copy read an SSE-C source."""
-    return {
-        "x-amz-copy-source-" + name[len("x-amz-"):]: value for name, value in sse_customer_headers(key).items()
     }
 
 
@@ -241,10 +233,6 @@ def addressing_style(value: Optional[str], configured: Optional[str]) -> str:
     if style not in ADDRESSING_STYLES:
         raise InvalidArgumentError("ex_addressing_style must be 'path', 'virtual' or 'auto', not %r" % (style,))
     return style
-
-
-def lowered(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
-    return {name.lower(): value for name, value in (headers or {}).items()}
 
 
 def pop_callable(kwargs: Dict[str, Any], name: str) -> Optional[Callable[..., Any]]:

@@ -12,6 +12,10 @@ A multipart copy does not copy metadata by itself (the new object gets the
 headers of CreateMultipartUpload), so with the ``COPY`` directive the source's
 content headers and ``x-amz-meta-*`` are read with a HEAD and sent along.
 
+An SSE-C source is read with its key (``source_sse``: the plain SSE-C
+headers, sent as ``x-amz-copy-source-server-side-encryption-customer-*``);
+an SSE-C destination gets its key from ``headers``, repeated on every part.
+
 A source key holding ``%`` is copied with one CopyObject whenever S3 allows
 (up to 5 GiB), whatever the threshold: Ceph RGW (Pacific) decodes the
 ``x-amz-copy-source`` of UploadPartCopy twice, answering NoSuchKey or even
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING, Dict, Mapping, Optional, Tuple
 from aurora.config import MAX_PART_SIZE, TransferConfig
 from aurora.core.parts import Part, plan_parts
 from aurora.errors import InvalidArgumentError
-from aurora.transfer.multipart import aborting_on_failure, server_etag
+from aurora.transfer.multipart import aborting_on_failure, part_headers, server_etag
 from aurora.transfer.reader import quoted_etag
 from aurora.transfer.workers import PartRunner
 
@@ -34,7 +38,7 @@ if TYPE_CHECKING:
     from aurora.s3.client import S3Client
     from aurora.transport.response import Headers
 
-__all__ = ["CopyOutcome", "copy_object", "carried_headers", "COPIED_HEADERS"]
+__all__ = ["CopyOutcome", "copy_object", "carried_headers", "copy_source_headers", "COPIED_HEADERS"]
 
 COPIED_HEADERS = (
     "Content-Type",
@@ -86,6 +90,7 @@ def copy_object(
     config: TransferConfig,
     size: Optional[int] = None,
     headers: Optional[Mapping[str, str]] = None,
+    source_sse: Optional[Mapping[str, str]] = None,
 ) -> CopyOutcome:
     """Copy ``src_bucket/src_key`` to ``bucket/key`` on the server.
 
@@ -95,34 +100,44 @@ def copy_object(
         headers: None to keep the source's metadata (``COPY``); otherwise the
             new object's headers (Content-Type, x-amz-meta-*...), which replace
             it (``REPLACE``).
+        source_sse: the SSE-C headers (``x-amz-server-side-encryption-customer-*``)
+            that read an SSE-C source.
 
     Raises:
         MultipartUploadError: a multipart copy failed and was aborted (aurora
             errors raised by a part carry ``upload_id`` instead).
     """
     threshold = MAX_PART_SIZE if "%" in src_key else config.multipart_copy_threshold
+    reading = copy_source_headers(source_sse or {})
     if size is not None and size <= threshold:
-        return _single_copy(client, src_bucket, src_key, bucket, key, headers)
-    head = client.head_object(src_bucket, src_key)
+        return _single_copy(client, (src_bucket, src_key), bucket, key, headers, reading)
+    head = client.head_object(src_bucket, src_key, headers=source_sse or None)
     actual = int(head.get("Content-Length") or 0)
     if actual <= threshold:
-        return _single_copy(client, src_bucket, src_key, bucket, key, headers)
+        return _single_copy(client, (src_bucket, src_key), bucket, key, headers, reading)
     object_headers = dict(headers) if headers is not None else carried_headers(head)
-    etag = head.get("ETag") or ""
-    return _multipart_copy(client, (src_bucket, src_key), bucket, key, actual, etag, object_headers, config)
+    pin = dict(reading)
+    pin["x-amz-copy-source-if-match"] = quoted_etag(head.get("ETag") or "")
+    return _multipart_copy(client, (src_bucket, src_key), bucket, key, actual, pin, object_headers, config)
+
+
+def copy_source_headers(sse_headers: Mapping[str, str]) -> Dict[str, str]:
+    """``x-amz-server-side-encryption-customer-*`` renamed ``x-amz-copy-source-server-side-...``."""
+    return {"x-amz-copy-source-" + name[len("x-amz-"):]: value for name, value in sse_headers.items()}
 
 
 def _single_copy(
     client: S3Client,
-    src_bucket: str,
-    src_key: str,
+    source: Tuple[str, str],
     bucket: str,
     key: str,
     headers: Optional[Mapping[str, str]],
+    reading: Mapping[str, str],
 ) -> CopyOutcome:
     extra: Dict[str, str] = {"x-amz-metadata-directive": "COPY" if headers is None else "REPLACE"}
     extra.update(headers or {})
-    result = client.copy_object(src_bucket, src_key, bucket, key, headers=extra)
+    extra.update(reading)
+    result = client.copy_object(source[0], source[1], bucket, key, headers=extra)
     return CopyOutcome(etag=result.etag, upload_id=None, part_count=0)
 
 
@@ -132,14 +147,15 @@ def _multipart_copy(
     bucket: str,
     key: str,
     size: int,
-    etag: str,
+    pin: Mapping[str, str],
     headers: Mapping[str, str],
     config: TransferConfig,
 ) -> CopyOutcome:
-    if not etag:
+    """Parts copied with ``pin`` (the source's ETag and SSE-C key) and the destination's SSE-C headers."""
+    if pin["x-amz-copy-source-if-match"] == '""':
         raise InvalidArgumentError("%s/%s has no ETag to pin a multipart copy to" % source)
     parts = plan_parts(size, config.multipart_copy_part_size)
-    pin = {"x-amz-copy-source-if-match": quoted_etag(etag)}
+    pin = {**pin, **part_headers(headers)}
     upload_id = client.create_multipart_upload(bucket, key, headers=headers)
     with aborting_on_failure(client, bucket, key, upload_id):
         with PartRunner[Tuple[int, str]](config.max_concurrency, "aurora-copy") as runner:

@@ -14,7 +14,6 @@ from aurora.drivers.s3_options import (
     ChecksumHasher,
     addressing_style,
     checksum_headers,
-    copy_source_sse_headers,
     encryption_headers,
     file_checksum_headers,
     object_headers,
@@ -46,15 +45,6 @@ def test_sse_customer_key_must_be_32_bytes_and_is_never_echoed(bad: object) -> N
         sse_customer_headers(bad)  # type: ignore[arg-type]
     assert "ex_sse_customer_key" in str(info.value)
     assert str(bad) not in str(info.value) or isinstance(bad, int)
-
-
-def test_copy_source_sse_headers() -> None:
-    headers = copy_source_sse_headers(KEY)
-    assert sorted(headers) == [
-        "x-amz-copy-source-server-side-encryption-customer-algorithm",
-        "x-amz-copy-source-server-side-encryption-customer-key",
-        "x-amz-copy-source-server-side-encryption-customer-key-MD5",
-    ]
 
 
 def test_encryption_headers() -> None:
