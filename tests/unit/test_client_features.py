@@ -382,3 +382,51 @@ def test_sse_c_key_goes_on_every_read_and_nowhere_else() -> None:
     assert header(sent[-1], "x-amz-server-side-encryption-customer-key") is None
     for text in (repr(driver), repr(driver.client), repr(obj), str(obj.extra)):
         assert b64 not in text
+
+
+def copy_server(size: int) -> Handler:
+    """HEAD says ``size``; multipart create, part copies and complete are answered in S3's XML."""
+
+    def handle(sent: Sent) -> Response:
+        if sent.method == "HEAD":
+            headers = {"Content-Length": str(size), "ETag": '"src-etag"', "Content-Type": "text/x-src",
+                       "x-amz-meta-color": "blue", "Cache-Control": "no-store"}
+            return Response(200, "OK", headers, b"")
+        if sent.method == "POST" and sent.target.endswith("?uploads"):
+            body = b"<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>up-1</UploadId>"
+            return Response(200, "OK", {}, body + b"</InitiateMultipartUploadResult>")
+        if sent.method == "PUT" and "x-amz-copy-source-range" in sent.headers:
+            number = dict(parse_qsl(urlsplit(sent.target).query))["partNumber"]
+            body = b"<CopyPartResult><ETag>&quot;p%s&quot;</ETag></CopyPartResult>" % number.encode()
+            return Response(200, "OK", {}, body)
+        if sent.method == "POST":
+            return Response(200, "OK", {}, b"<CompleteMultipartUploadResult><ETag>&quot;x-3&quot;</ETag>"
+                                           b"</CompleteMultipartUploadResult>")
+        return Response(500, "Unexpected", {}, b"")
+
+    return handle
+
+
+def test_multipart_copy_requests() -> None:
+    from aurora.config import MiB, TransferConfig
+
+    config = Config(transfer=TransferConfig(multipart_copy_threshold=8 * MiB, multipart_copy_part_size=5 * MiB))
+    driver, sent, _ = fake_driver(copy_server(12 * MiB + 1), ex_config=config)
+    key = bytes(range(32))
+    source = driver.get_object("bucket", "src")
+    driver.ex_copy_object(source, driver.get_container("dest"), "dst", ex_source_sse_customer_key=key)
+    create = [s for s in sent if s.target.endswith("?uploads")][0]
+    assert create.target == "/dest/dst?uploads"
+    assert header(create, "Content-Type") == "text/x-src" and header(create, "x-amz-meta-color") == "blue"
+    assert header(create, "Cache-Control") == "no-store"
+    parts = sorted((s for s in sent if "x-amz-copy-source-range" in s.headers),
+                   key=lambda s: s.headers["x-amz-copy-source-range"])
+    assert [p.headers["x-amz-copy-source-range"] for p in parts] == [
+        "bytes=0-5242879", "bytes=10485760-12582912", "bytes=5242880-10485759"]
+    for part in parts:
+        assert part.headers["x-amz-copy-source"] == "/bucket/src"
+        assert part.headers["x-amz-copy-source-if-match"] == '"src-etag"'
+        assert part.headers["x-amz-copy-source-server-side-encryption-customer-algorithm"] == "AES256"
+        assert "x-amz-server-side-encryption-customer-key" not in part.headers
+    complete = [s for s in sent if s.method == "POST" and "uploadId=up-1" in s.target]
+    assert len(complete) == 1
