@@ -28,6 +28,7 @@ from aurora.drivers.s3_options import (
     sse_customer_headers,
     stream_checksum_headers,
 )
+from aurora.drivers.s3_regions import REGION_TO_HOST_MAP
 from aurora.errors import (
     AuroraError,
     ContainerDoesNotExistError,
@@ -51,34 +52,6 @@ Progress = Callable[[int, Optional[int]], None]
 SseKey = Any  # 32 raw bytes or their base64 text
 Page = Tuple[Tuple[ObjectInfo, ...], Tuple[str, ...]]
 _NO_V2_CODES = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
-
-REGION_TO_HOST_MAP = {
-    "us-east-1": "s3.amazonaws.com",
-    "us-east-2": "s3.us-east-2.amazonaws.com",
-    "us-west-1": "s3.us-west-1.amazonaws.com",
-    "us-west-2": "s3.us-west-2.amazonaws.com",
-    "ca-central-1": "s3.ca-central-1.amazonaws.com",
-    "eu-west-1": "s3.eu-west-1.amazonaws.com",
-    "eu-west-2": "s3.eu-west-2.amazonaws.com",
-    "eu-west-3": "s3.eu-west-3.amazonaws.com",
-    "eu-central-1": "s3.eu-central-1.amazonaws.com",
-    "eu-north-1": "s3.eu-north-1.amazonaws.com",
-    "eu-south-1": "s3.eu-south-1.amazonaws.com",
-    "ap-south-1": "s3.ap-south-1.amazonaws.com",
-    "ap-southeast-1": "s3.ap-southeast-1.amazonaws.com",
-    "ap-southeast-2": "s3.ap-southeast-2.amazonaws.com",
-    "ap-northeast-1": "s3.ap-northeast-1.amazonaws.com",
-    "ap-northeast-2": "s3.ap-northeast-2.amazonaws.com",
-    "ap-northeast-3": "s3.ap-northeast-3.amazonaws.com",
-    "sa-east-1": "s3.sa-east-1.amazonaws.com",
-    "cn-north-1": "s3.cn-north-1.amazonaws.com.cn",
-    "cn-northwest-1": "s3.cn-northwest-1.amazonaws.com.cn",
-    "us-gov-east-1": "s3.us-gov-east-1.amazonaws.com",
-    "us-gov-west-1": "s3.us-gov-west-1.amazonaws.com",
-    "me-south-1": "s3.me-south-1.amazonaws.com",
-    "me-central-1": "s3.me-central-1.amazonaws.com",
-    "af-south-1": "s3.af-south-1.amazonaws.com",
-}
 
 class S3MultipartUpload:
     """An in-progress multipart upload, with libcloud's fields."""
