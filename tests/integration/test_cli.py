@@ -116,8 +116,8 @@ def test_make_list_and_remove_a_bucket(cli: Cli, bucket_name: str, boto3_client:
     assert cli.ok("mb", "s3://%s" % bucket_name) == ["make_bucket: %s" % bucket_name]
     listed = cli.ok("ls")
     assert any(re.fullmatch(DATE + " " + bucket_name, line) for line in listed), listed
-    assert {"name": bucket_name} .items() <= [json.loads(line) for line in cli.ok("ls", "--json")
-                                              if bucket_name in line][0].items()
+    records = [json.loads(line) for line in cli.ok("ls", "--json")]
+    assert bucket_name in [record["name"] for record in records]
     assert cli.ok("rb", "s3://%s" % bucket_name) == ["remove_bucket: %s" % bucket_name]
     gone = cli("ls", "s3://%s" % bucket_name)
     assert gone.returncode == 1 and gone.stdout == b""
@@ -127,10 +127,9 @@ def test_make_list_and_remove_a_bucket(cli: Cli, bucket_name: str, boto3_client:
 def test_ls_shows_names_relative_to_the_prefix_like_aws(cli: Cli, bucket: str, boto3_client: Any) -> None:
     put(boto3_client, bucket, {"a/file": b"x" * 1234, "a/sub/deep": b"12345", "ab": b"7" * 7, "top": b""})
     url = "s3://%s" % bucket
-    assert cli.ok("ls", url + "/a/") == [
-        "                           PRE sub/",
-        re.search(DATE, cli.ok("ls", url + "/a/")[1]).group(0) + "       1234 file",  # type: ignore[union-attr]
-    ]
+    under_a_folder = cli.ok("ls", url + "/a/")
+    assert under_a_folder[0] == "                           PRE sub/"
+    assert re.fullmatch(DATE + "       1234 file", under_a_folder[1]) and len(under_a_folder) == 2
     under_a = cli.ok("ls", url + "/a")
     assert under_a[0] == "                           PRE a/"
     assert re.fullmatch(DATE + "          7 ab", under_a[1]) and len(under_a) == 2
@@ -261,13 +260,20 @@ def test_a_missing_key_is_one_line_exit_1_and_leaves_nothing(cli: Cli, bucket: s
 
 def test_debug_logs_requests_but_never_the_secret(cli: Cli, bucket: str) -> None:
     done = cli("ls", "s3://%s" % bucket, "--debug", "--signature-version", "2")
-    assert done.returncode == 0 and b"DEBUG" in done.stderr  # Cli() checks the secret is absent
+    assert done.returncode == 0 and b"DEBUG" in done.stderr, done.stderr.decode()  # Cli() checks the secret
     assert cli.ok("--signature-version", "2", "ls") != []
 
 
-@pytest.mark.parametrize("argv", [["cp", "only-one"], ["ls", "s3://"], ["rm", "s3://bucket-x"], ["cp", "a", "b"]])
-def test_bad_usage_exits_2(cli: Cli, argv: Sequence[str]) -> None:
-    done = cli(*argv)
+class NoServer:
+    """Usage errors are found before any request: no server is needed (nothing listens on port 9)."""
+
+    name, endpoint_url, access_key, secret_key = "none", "http://127.0.0.1:9", "AKIDNOSERVER", "no-server-secret"
+
+
+@pytest.mark.parametrize("argv", [["cp", "only-one"], ["ls", "s3://"], ["rm", "s3://bucket-x"], ["cp", "a", "b"],
+                                  ["presign", "s3://bucket-x/k", "--expires-in", "0"], ["nosuchcommand"]])
+def test_bad_usage_exits_2(tmp_path: Path, argv: Sequence[str]) -> None:
+    done = Cli(NoServer(), tmp_path)(*argv)
     assert done.returncode == 2 and done.stdout == b"" and b"Traceback" not in done.stderr and done.stderr
 
 
@@ -385,7 +391,9 @@ def run_with_stderr_on_a_terminal(cli: Cli, *args: str) -> tuple:
     return proc.wait(timeout=60), out, seen.decode("utf-8", "replace")
 
 
-def test_a_progress_bar_on_a_terminal_and_none_on_a_pipe(cli: Cli, bucket: str) -> None:
+def test_a_progress_bar_on_a_terminal_and_none_on_a_pipe(cli: Cli, s3_server: Any, bucket: str) -> None:
+    if s3_server.name != "rgw":
+        pytest.skip("terminal behaviour, the same whatever the server: checked once, against RGW")
     (cli.work / "bar.bin").write_bytes(payload(2 * MiB, 4))
     code, out, terminal = run_with_stderr_on_a_terminal(cli, "cp", "bar.bin", "s3://%s/bar.bin" % bucket)
     assert code == 0 and out.decode().startswith("upload: ./bar.bin")
