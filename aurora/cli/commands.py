@@ -34,7 +34,11 @@ def run_ls(session: Session) -> int:
     """Buckets, or the entries under a prefix; status 1 when a prefix matched nothing (as ``aws s3 ls``)."""
     url: Optional[S3Url] = session.args.url
     if url is None:
-        _list_buckets(session)
+        try:
+            _list_buckets(session)
+        except Exception as error:  # noqa: BLE001
+            session.fail("list", "buckets", error)
+            return 1
         return 0
     try:
         listed = _list_prefix(session, url)

@@ -8,6 +8,7 @@ folder.  ``mv`` deletes each source only after its copy succeeded.
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional, Tuple
@@ -98,7 +99,9 @@ def _recursive_jobs(session: Session, source: Location, destination: Location) -
     """Every transfer ``cp -r SRC DST`` stands for, produced while the source is walked."""
     if isinstance(source, LocalPath):
         if not os.path.isdir(source.path):
-            raise NotADirectoryError(20, "Not a directory", source.path)
+            missing = not os.path.exists(source.path)
+            code, text = (errno.ENOENT, "No such file or directory") if missing else (errno.ENOTDIR, "Not a directory")
+            raise OSError(code, text, source.path)
         assert isinstance(destination, S3Url)
         for path, name in _local_files(source.path):
             yield Job(LocalPath(path), S3Url(destination.bucket, join_key(destination.key, name)))

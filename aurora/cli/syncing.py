@@ -8,6 +8,7 @@ when one side is local: they have no file to match.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from typing import Dict, List, Tuple
@@ -67,10 +68,19 @@ def s3_entries(session: Session, url: S3Url, skip_markers: bool) -> Tuple[Listin
     return entries, objects
 
 
+def _check_folder(path: str, must_exist: bool) -> None:
+    """A local side must be a folder; a missing source is an error (with ``--delete`` it would empty DST)."""
+    if not os.path.exists(path):
+        if must_exist:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+    elif not os.path.isdir(path):
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", path)
+
+
 class _Side:
     """One end of a sync: a local folder or an S3 prefix, with its listing."""
 
-    def __init__(self, session: Session, location: Location, skip_markers: bool) -> None:
+    def __init__(self, session: Session, location: Location, skip_markers: bool, is_source: bool) -> None:
         if isinstance(location, Stream):
             raise UsageError("sync works on folders and prefixes, not '-'")
         self.location = location
@@ -78,8 +88,7 @@ class _Side:
         if isinstance(location, S3Url):
             self.entries, self.objects = s3_entries(session, location, skip_markers)
         else:
-            if os.path.exists(location.path) and not os.path.isdir(location.path):
-                raise NotADirectoryError(20, "Not a directory", location.path)
+            _check_folder(location.path, must_exist=is_source)
             self.entries = local_entries(location.path)
 
     def location_of(self, name: str) -> Location:
@@ -98,12 +107,12 @@ def run_sync(session: Session) -> int:
     check_pair(args.source, args.destination, recursive=False, move=False)
     one_local = isinstance(args.source, LocalPath) or isinstance(args.destination, LocalPath)
     try:
-        source = _Side(session, args.source, one_local)
-        destination = _Side(session, args.destination, one_local)
+        source = _Side(session, args.source, one_local, is_source=True)
+        destination = _Side(session, args.destination, one_local, is_source=False)
     except UsageError:
         raise
     except Exception as error:  # noqa: BLE001
-        session.fail("list", "%s or %s" % (shown(args.source), shown(args.destination)), error)
+        session.fail("sync", "%s to %s" % (shown(args.source), shown(args.destination)), error)
         return 1
     local = destination if isinstance(destination.location, LocalPath) else source
     actions = plan_sync(source.entries, destination.entries, delete=args.delete, md5_of=local.md5_of)

@@ -322,6 +322,9 @@ def test_sync_up_and_down_twice_transfers_nothing_the_second_time(
         "delete: copy/dir/two.txt", "download: %s/one.txt to copy/one.txt" % url]
     assert (cli.work / "copy" / "one.txt").read_bytes() == b"9" and not (cli.work / "copy/dir/two.txt").exists()
     assert cli.ok("sync", "--delete", url, "copy") == [] and cli.ok("sync", "--delete", "src", url) == []
+    typo = cli("sync", "--delete", "no-such-folder", url)  # must not read as "an empty source"
+    assert typo.returncode == 1 and "no-such-folder" in one_error_line(typo)
+    assert keys(boto3_client, bucket) == ["mirror/dir/big.bin", "mirror/one.txt"]
 
 
 def test_sync_between_prefixes_is_server_side(cli: Cli, bucket: str, boto3_client: Any) -> None:
