@@ -50,7 +50,15 @@ def _pid_file(state: Path) -> Path:
 def _launch(state: Path, port: int) -> int:
     """Start the server detached from this process and return its pid."""
     # moto.server rejects unknown options, so the marker rides in a `-c` no-op prefix.
+    # moto guesses the service from a SigV4 credential scope; a SigV2 signature that
+    # happens to hold four '/' is mistaken for one and answered with a 500. This
+    # server is for S3 alone, so SigV2 requests are routed to S3 outright.
     code = ("import sys, runpy; sys.argv = sys.argv[:1] + sys.argv[2:]; "
+            "from moto.moto_server import werkzeug_app as w; "
+            "guess = w.DomainDispatcherApplication.infer_service_region_host; "
+            "w.DomainDispatcherApplication.infer_service_region_host = lambda self, environ, path: "
+            "'s3.amazonaws.com' if environ.get('HTTP_AUTHORIZATION', '').startswith('AWS ') "
+            "else guess(self, environ, path); "
             "runpy.run_module('moto.server', run_name='__main__')")
     cmd = [sys.executable, "-c", code, marker(state), "-H", c.LOOPBACK, "-p", str(port)]
     with open(str(state / "moto.log"), "ab") as log:
