@@ -17,7 +17,7 @@ from typing import Callable, Dict, Optional, Sequence, TextIO
 from aurora.cli.commands import run_du, run_ls, run_mb, run_presign, run_rb, run_rm, run_stat
 from aurora.cli.copying import run_cat, run_cp, run_mv
 from aurora.cli.parser import build_parser
-from aurora.cli.session import ConfigurationError, Session, cause_of, logging_to
+from aurora.cli.session import ConfigurationError, Session, SetupError, cause_of, logging_to
 from aurora.cli.syncing import run_sync
 from aurora.cli.urls import UsageError
 
@@ -54,6 +54,9 @@ def run(session: Session) -> int:
     except ConfigurationError as error:
         session.error(str(error))
         return EXIT_USAGE
+    except SetupError as error:
+        session.error(str(error))
+        return EXIT_FAILED
     except KeyboardInterrupt:
         session.error("interrupted")
         return EXIT_INTERRUPTED

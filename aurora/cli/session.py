@@ -23,12 +23,20 @@ from aurora.drivers.s3 import BaseS3StorageDriver
 from aurora.errors import AuroraError, InvalidArgumentError
 from aurora.types import Provider
 
-__all__ = ["Session", "make_driver", "cause_of", "logging_to", "ConfigurationError"]
+__all__ = ["Session", "make_driver", "cause_of", "logging_to", "ConfigurationError", "SetupError"]
 
 _SPACES = re.compile(r"\s+")
 
 
-class ConfigurationError(Exception):
+class SetupError(Exception):
+    """No driver could be made (no credentials...): reported once, on its own, with exit status 1.
+
+    :meth:`Session.fail` passes it on instead of blaming the operation that
+    happened to ask for the driver first.
+    """
+
+
+class ConfigurationError(SetupError):
     """The options or the AWS files do not describe a usable endpoint (exit status 2)."""
 
 
@@ -66,6 +74,8 @@ def make_driver(args: argparse.Namespace) -> BaseS3StorageDriver:
         driver = driver_class(**kwargs)
     except InvalidArgumentError as error:
         raise ConfigurationError(cause_of(error)) from None
+    except AuroraError as error:
+        raise SetupError(cause_of(error)) from None
     if not isinstance(driver, BaseS3StorageDriver):  # pragma: no cover - the registry maps both to S3 drivers
         raise ConfigurationError("provider %s is not an S3 driver" % provider)
     return driver
@@ -154,7 +164,12 @@ class Session:
         self.print("(dryrun) " + text if dry_run else text)
 
     def fail(self, verb: str, target: str, error: BaseException) -> None:
-        """Report one failed operation (a traceback first under ``--debug``) and count it."""
+        """Report one failed operation (a traceback first under ``--debug``) and count it.
+
+        A :class:`SetupError` is raised again: it is about the whole run, not this operation.
+        """
+        if isinstance(error, SetupError):
+            raise error
         self.failures += 1
         if self.debug:
             traceback.print_exception(type(error), error, error.__traceback__, file=self.err)

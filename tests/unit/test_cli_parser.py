@@ -113,10 +113,12 @@ def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("aurora ")
 
 
-def test_missing_credentials_is_one_line_and_exit_1() -> None:
-    code, out, err = run(["ls", "--endpoint-url", "http://127.0.0.1:9"])
+@pytest.mark.parametrize("argv", [["ls"], ["ls", "s3://bucket/p"], ["cp", "s3://bucket/k", "x"], ["rm", "-r", "s3://bucket"],
+                                  ["sync", "s3://bucket/p", "s3://bucket/q"], ["presign", "s3://bucket/k"]])
+def test_missing_credentials_is_said_once_whatever_the_command(argv: List[str]) -> None:
+    code, out, err = run(argv + ["--endpoint-url", "http://127.0.0.1:9"])
     assert code == 1 and out == ""
-    assert err.count("\n") == 1 and err.startswith("aurora: no credentials")
+    assert err.count("\n") == 1 and err.startswith("aurora: no credentials: "), err
 
 
 def test_every_command_is_in_the_help() -> None:
