@@ -78,3 +78,12 @@ clean: servers-down
 .PHONY: bench
 bench: venv ceph
 	$(VPY) benchmarks/run.py $(BENCH_ARGS)
+
+# ==================================================================================== soak
+## soak: a bounded mixed load on RGW (SOAK_SECONDS, default 600; SOAK_ARGS="--threads 8") that
+##       reports operations per second, errors and memory growth; not part of `make test`
+SOAK_SECONDS ?= 600
+SOAK_ARGS ?=
+.PHONY: soak
+soak: venv ceph
+	$(SERVERS) run $(VPY) benchmarks/soak.py --duration $(SOAK_SECONDS) $(SOAK_ARGS)
