@@ -191,7 +191,7 @@ class ThreadProfiles:
 def measure(spec: Dict[str, Any]) -> Dict[str, Any]:
     """Construct the client, prepare the input, time the operation; the result as a dict."""
     endpoint = Endpoint.from_dict(spec["endpoint"])
-    client = adapter_for(spec["client"], endpoint)
+    client = adapter_for(spec["client"], endpoint, spec.get("options"))
     op, check = SCENARIOS[spec["scenario"]](client, spec)
     rss_before = proc_status_kib("VmRSS")
     sampler = RssSampler() if spec.get("rss_samples") else None

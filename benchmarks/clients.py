@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Type
 
-__all__ = ["CLIENTS", "Endpoint", "GeneratorReader", "adapter_for", "construct_code", "construct_env"]
+__all__ = [
+    "CLIENTS",
+    "ClientSpec",
+    "Endpoint",
+    "GeneratorReader",
+    "adapter_for",
+    "construct_code",
+    "construct_env",
+    "parse_client",
+]
 
 
 class Endpoint:
@@ -77,10 +86,47 @@ class GeneratorReader:
         return b"".join(parts)
 
 
+class ClientSpec:
+    """A client to measure: ``aurora``, ``boto3``, ``libcloud``, or an aurora variant.
+
+    Variants are written ``aurora[@DIR][:name=value+name=value]``: ``@DIR`` runs the
+    ``aurora`` package found in DIR (a prototype outside the repository) and the
+    options set :class:`aurora.config.TransferConfig` fields, e.g.
+    ``aurora:part_size=8M+max_concurrency=10``.  Sizes take K and M suffixes.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        head, _, options = token.partition(":")
+        self.base, _, path = head.partition("@")
+        self.path: Optional[str] = path or None
+        self.options: Dict[str, Any] = {}
+        for item in filter(None, options.split("+")):
+            name, _, value = item.partition("=")
+            self.options[name] = _option_value(value)
+        if self.base not in CLIENTS or ((self.path or self.options) and self.base != "aurora"):
+            raise ValueError("unknown client %r (aurora variants only: aurora@DIR:name=value)" % token)
+
+
+def _option_value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "false", "yes", "no", "on", "off"):
+        return lowered in ("true", "yes", "on")
+    for suffix, scale in (("k", 1024), ("m", 1024 * 1024)):
+        if lowered.endswith(suffix):
+            return int(float(lowered[:-1]) * scale)
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def parse_client(token: str) -> ClientSpec:
+    """The :class:`ClientSpec` for a ``--clients`` entry (ValueError when unknown)."""
+    return ClientSpec(token)
+
+
 class _LibcloudLike:
     """aurora and libcloud share the storage-driver API; only construction differs."""
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, options: Optional[Dict[str, Any]] = None) -> None:
         self.driver: Any = None
         self._object_class: Any = None
         self._container_class: Any = None
@@ -115,10 +161,11 @@ class AuroraClient(_LibcloudLike):
 
     name = "aurora"
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, options: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(endpoint)
-        from aurora import Container, Object, Provider, get_driver
+        from aurora import Config, Container, Object, Provider, get_driver
 
+        extra = {"ex_config": Config().replace(**options)} if options else {}
         cls = get_driver(Provider.S3_RGW)
         self.driver = cls(
             endpoint.access_key,
@@ -127,6 +174,7 @@ class AuroraClient(_LibcloudLike):
             host=endpoint.host,
             port=endpoint.port,
             signature_version="4",
+            **extra,
         )
         self._object_class, self._container_class = Object, Container
 
@@ -136,7 +184,7 @@ class LibcloudClient(_LibcloudLike):
 
     name = "libcloud"
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, options: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(endpoint)
         from libcloud.storage.base import Container, Object
         from libcloud.storage.providers import get_driver
@@ -163,7 +211,7 @@ class Boto3Client:
 
     name = "boto3"
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, options: Optional[Dict[str, Any]] = None) -> None:
         import boto3
 
         self.client = boto3.client(
@@ -203,9 +251,9 @@ CLIENTS: Dict[str, Type[Any]] = {"aurora": AuroraClient, "boto3": Boto3Client, "
 """In the order runs alternate."""
 
 
-def adapter_for(name: str, endpoint: Endpoint) -> Any:
-    """A constructed adapter for client ``name``."""
-    return CLIENTS[name](endpoint)
+def adapter_for(name: str, endpoint: Endpoint, options: Optional[Dict[str, Any]] = None) -> Any:
+    """A constructed adapter for client ``name`` (``options``: aurora TransferConfig fields)."""
+    return CLIENTS[name](endpoint, options)
 
 
 _CONSTRUCT = {

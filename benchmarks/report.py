@@ -48,6 +48,8 @@ class Summary:
     wall_min: Optional[float]
     wall_max: Optional[float]
     cpu_median: Optional[float]
+    server_cpu_median: Optional[float]
+    """CPU seconds the RGW daemons (radosgw, OSD, monitor) used during the run."""
     peak_rss_mib: Optional[float]
     rss_before_mib: Optional[float]
     ratio: Optional[float]
@@ -98,6 +100,10 @@ def _median(values: Sequence[float]) -> Optional[float]:
     return statistics.median(values) if values else None
 
 
+def _field_median(runs: Sequence[Dict[str, Any]], name: str) -> Optional[float]:
+    return _median([float(run[name]) for run in runs if run.get(name) is not None])
+
+
 def summarize(runs: Iterable[Dict[str, Any]]) -> List[Summary]:
     """One :class:`Summary` per (scenario, client), in first-seen order, with ratios to boto3."""
     groups: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
@@ -124,7 +130,8 @@ def summarize(runs: Iterable[Dict[str, Any]]) -> List[Summary]:
                 wall_median=mine,
                 wall_min=min(walls) if walls else None,
                 wall_max=max(walls) if walls else None,
-                cpu_median=_median([float(run["cpu"]) for run in good if run.get("cpu") is not None]),
+                cpu_median=_field_median(good, "cpu"),
+                server_cpu_median=_field_median(good, "server_cpu"),
                 peak_rss_mib=max(hwm) if hwm else None,
                 rss_before_mib=_median(before),
                 ratio=mine / base if mine is not None and base else None,
@@ -171,7 +178,8 @@ def markdown(
     """The results table and the target table as Markdown."""
     names = dict(SCENARIOS, **(labels or {}))
     lines = [
-        "| scenario | client | wall, median (min-max) | x boto3 | CPU s, median | peak RSS MiB (before op) | runs |",
+        "| scenario | client | wall, median (min-max) | x boto3 | CPU s client / RGW"
+        " | peak RSS MiB (before op) | runs |",
         "|---|---|---|---|---|---|---|",
     ]
     previous = None
@@ -186,7 +194,7 @@ def markdown(
                 s.client,
                 _wall_cell(s),
                 _num(s.ratio, "%.2f"),
-                _num(s.cpu_median, "%.2f"),
+                _num(s.cpu_median, "%.2f") + " / " + _num(s.server_cpu_median, "%.2f"),
                 _num(s.peak_rss_mib, "%.1f"),
                 _num(s.rss_before_mib, "%.1f"),
                 runs,

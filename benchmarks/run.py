@@ -21,6 +21,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import tarfile
@@ -33,7 +34,7 @@ from typing import Any, Dict, List, Optional, Tuple
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from clients import CLIENTS, Endpoint, construct_code, construct_env  # noqa: E402
+from clients import CLIENTS, ClientSpec, Endpoint, construct_code, construct_env, parse_client  # noqa: E402
 from machine import describe_machine, load_average, machine_info  # noqa: E402
 from report import SCENARIOS, evaluate_targets, markdown, summarize  # noqa: E402
 from server import ROOT, Server, find_or_start  # noqa: E402
@@ -50,7 +51,11 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "5")), help="runs per client")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated: " + ",".join(SCENARIOS))
-    parser.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated, in alternation order")
+    parser.add_argument(
+        "--clients",
+        default=",".join(CLIENTS),
+        help="comma-separated, in alternation order; aurora variants as aurora[@DIR][:part_size=8M+max_concurrency=8]",
+    )
     parser.add_argument("--size-mib", type=int, default=256, help="size of the large objects")
     parser.add_argument("--chunk-kib", type=int, default=64, help="generator chunk size")
     parser.add_argument("--small-count", type=int, default=200, help="1 KiB PUT+GET pairs")
@@ -77,10 +82,13 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--keep-rgw", action="store_true", help="leave an RGW this run started running")
     args = parser.parse_args(argv)
     args.scenario_list = [s for s in args.scenarios.split(",") if s]
-    args.client_list = [c for c in args.clients.split(",") if c]
-    unknown = [s for s in args.scenario_list if s not in SCENARIOS] + [c for c in args.client_list if c not in CLIENTS]
+    unknown = [s for s in args.scenario_list if s not in SCENARIOS]
     if unknown or args.reps < 1:
-        parser.error("unknown scenario/client %s or reps < 1" % ", ".join(unknown))
+        parser.error("unknown scenario %s or reps < 1" % ", ".join(unknown))
+    try:
+        args.client_list = [parse_client(token) for token in args.clients.split(",") if token]
+    except ValueError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -128,6 +136,7 @@ class Bench:
 
     def __init__(self, args: argparse.Namespace, server: Server) -> None:
         self.args = args
+        self.server = server
         self.work = Path(args.work_dir).resolve()
         self.work.mkdir(parents=True, exist_ok=True)
         self.endpoint = Endpoint(
@@ -224,13 +233,15 @@ class Bench:
 
     # -- runs ---------------------------------------------------------------------
 
-    def spec(self, scenario: str, client: str, rep: int) -> Dict[str, Any]:
+    def spec(self, scenario: str, client: ClientSpec, rep: int) -> Dict[str, Any]:
+        slot = "c%d" % self.args.client_list.index(client)
         spec: Dict[str, Any] = {
             "scenario": scenario,
-            "client": client,
+            "client": client.base,
+            "options": client.options,
             "endpoint": self.endpoint.to_dict(),
             "bucket": self.bucket,
-            "key": "%s-%s" % (scenario, client),
+            "key": "%s-%s" % (scenario, slot),
             "size": self.size,
             "path": str(self.source),
             "dest": str(self.work / "download.bin"),
@@ -242,10 +253,10 @@ class Bench:
         if scenario == "download_file":
             spec["key"] = "download-source"
         elif scenario == "small_pairs":
-            spec["key"] = "small-%s/" % client
+            spec["key"] = "small-%s/" % slot
         elif scenario == "list_keys":
             spec["bucket"], spec["count"] = self.list_bucket, self.args.list_keys
-        tag = "%s-%s-%d" % (scenario, client, rep)
+        tag = "%s-%s-%d" % (scenario, client.base + ("-" + slot if client.path or client.options else ""), rep)
         if self.args.profile or self.args.rss_samples:
             (Path(self.args.results) / "profiles").mkdir(parents=True, exist_ok=True)
         if self.args.profile:
@@ -254,13 +265,19 @@ class Bench:
             spec["rss_samples"] = str(Path(self.args.results) / "profiles" / (tag + ".rss.json"))
         return spec
 
-    def run_child(self, spec: Dict[str, Any]) -> Dict[str, Any]:
+    def env_for(self, client: ClientSpec) -> Dict[str, str]:
+        """The child environment; a prototype's folder goes first on the path."""
+        if client.path is None:
+            return self.env
+        return dict(self.env, PYTHONPATH=str(Path(client.path).resolve()))
+
+    def run_child(self, spec: Dict[str, Any], client: ClientSpec) -> Dict[str, Any]:
         try:
             done = subprocess.run(
                 [sys.executable, str(CHILD)],
                 input=json.dumps(spec).encode(),
                 capture_output=True,
-                env=self.env,
+                env=self.env_for(client),
                 cwd=str(self.work),
                 timeout=CHILD_TIMEOUT,
                 check=False,
@@ -275,22 +292,24 @@ class Bench:
             return {"error": "child exited %d without a result: %s" % (done.returncode, tail)}
         return result
 
-    def run_import(self, client: str) -> Dict[str, Any]:
+    def run_import(self, client: ClientSpec) -> Dict[str, Any]:
         """``python -c 'import X; construct'`` timed from spawn to exit; the child reports its VmHWM."""
         code = (
             "import time as _t\n_t0 = _t.perf_counter()\n"
-            + construct_code(client)
+            + construct_code(client.base)
             + "_t1 = _t.perf_counter()\n"
             "for _l in open('/proc/self/status'):\n"
             "    if _l.startswith(('VmHWM:', 'VmRSS:')): print(_l.split()[0], _l.split()[1])\n"
             "print('inproc', _t1 - _t0)\n"
         )
-        env = dict(self.env, **construct_env(self.endpoint))
+        env = dict(self.env_for(client), **construct_env(self.endpoint))
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, env=env, cwd=str(self.work), timeout=120, check=False
         )
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             return {"error": done.stderr.decode("utf-8", "replace").strip()[-800:]}
         fields = dict(line.split() for line in done.stdout.decode().splitlines() if line.strip())
@@ -299,7 +318,7 @@ class Bench:
             "inproc": float(fields["inproc"]),
             "hwm_kib": int(fields["VmHWM:"]),
             "rss_before_kib": None,
-            "cpu": None,
+            "cpu": (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime),
         }
 
     def after_run(self, scenario: str, spec: Dict[str, Any], result: Dict[str, Any]) -> None:
@@ -327,13 +346,17 @@ class Bench:
         for rep in range(self.args.reps):
             for client in self.args.client_list:
                 spec: Dict[str, Any] = {}
+                server_cpu = self.server.daemon_cpu()
                 if scenario == "import":
                     result = self.run_import(client)
                 else:
                     spec = self.spec(scenario, client, rep)
-                    result = self.run_child(spec)
+                    result = self.run_child(spec, client)
+                    after = self.server.daemon_cpu()
+                    if server_cpu is not None and after is not None:
+                        result["server_cpu"] = after - server_cpu
                     self.after_run(scenario, spec, result)
-                result.update(scenario=scenario, client=client, rep=rep)
+                result.update(scenario=scenario, client=client.token, rep=rep)
                 self.runs.append(result)
                 print(progress_line(result), flush=True)
 

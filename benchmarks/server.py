@@ -44,11 +44,31 @@ def answers(host: str, port: int) -> bool:
 
 
 class Server:
-    """A running RGW: its env values, and whether this run started it."""
+    """A running RGW: its env values, its state folder, and whether this run started it."""
 
-    def __init__(self, env: Dict[str, str], state: Optional[Path]) -> None:
+    def __init__(self, env: Dict[str, str], state: Optional[Path], home: Path) -> None:
         self.env = env
         self.state = state
+        self.home = home
+        self._tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def daemon_cpu(self) -> Optional[float]:
+        """CPU seconds used so far by the cluster's daemons (radosgw, OSD, monitor), None if unknown.
+
+        The difference across a run is the server's share of that run's work.
+        """
+        total = 0.0
+        found = False
+        for pid_file in sorted((self.home / "run").glob("*.pid")):
+            try:
+                pid = int(pid_file.read_text().strip())
+                with open("/proc/%d/stat" % pid) as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except (OSError, ValueError):
+                continue
+            total += (int(fields[11]) + int(fields[12])) / self._tick  # utime, stime
+            found = True
+        return total if found else None
 
     @property
     def host(self) -> str:
@@ -84,7 +104,7 @@ def find_or_start(env_file: Optional[str], state: Path, store_gib: float) -> Ser
         env = _running(candidate)
         if env is not None:
             print("bench: using the RGW at %s (%s)" % (env["AWS_ENDPOINT_URL"], candidate), flush=True)
-            return Server(env, None)
+            return Server(env, None, candidate.parent)
     if env_file:
         raise SystemExit("bench: no RGW answers at the endpoint in %s" % env_file)
     check = subprocess.run([sys.executable, str(RGW_SCRIPT), "check"], stdout=subprocess.PIPE, check=False)
@@ -94,4 +114,4 @@ def find_or_start(env_file: Optional[str], state: Path, store_gib: float) -> Ser
     command += ["--store-gib", str(store_gib)]
     if subprocess.run(command, check=False).returncode != 0:
         raise SystemExit("bench: RGW did not start (logs in %s/log)" % state)
-    return Server(read_env(state / "env"), state)
+    return Server(read_env(state / "env"), state, state)

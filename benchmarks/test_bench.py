@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from child import chunk_stream, premade_chunks  # noqa: E402
-from clients import GeneratorReader, construct_code  # noqa: E402
+from clients import GeneratorReader, construct_code, parse_client  # noqa: E402
 from report import evaluate_targets, markdown, summarize  # noqa: E402
 
 
@@ -101,3 +101,17 @@ def test_construct_code_takes_the_secret_from_the_environment() -> None:
         code = construct_code(name)
         compile(code, name, "exec")
         assert "BENCH_SECRET" in code
+
+
+def test_client_variants_name_a_prototype_folder_and_transfer_options() -> None:
+    plain = parse_client("boto3")
+    assert (plain.base, plain.path, plain.options) == ("boto3", None, {})
+    variant = parse_client("aurora@/tmp/proto:part_size=8M+max_concurrency=10+verify_checksums=false")
+    assert (variant.base, variant.path) == ("aurora", "/tmp/proto")
+    assert variant.options == {"part_size": 8 * 1024 * 1024, "max_concurrency": 10, "verify_checksums": False}
+    for bad in ("boto4", "boto3:part_size=8M", "libcloud@/tmp/x"):
+        try:
+            parse_client(bad)
+        except ValueError:
+            continue
+        raise AssertionError("accepted %r" % bad)
