@@ -8,13 +8,35 @@ behind the proxy).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import uuid
+from contextlib import closing
+from typing import Any, Callable, Iterator
 
 import pytest
 from faults.proxy import FaultProxy
-from faults.support import fast_config, make_driver
+from faults.support import fast_config, make_driver, remove_bucket
 
 from aurora.drivers.s3 import BaseS3StorageDriver
+
+
+@pytest.fixture(scope="session")
+def _session_boto3(s3_server: Any, make_boto3_client: Callable[..., Any]) -> Any:
+    return make_boto3_client(s3_server)
+
+
+@pytest.fixture
+def boto3_client(_session_boto3: Any) -> Any:
+    """One boto3 client for the session (a client takes ~50 ms to build; it is thread-safe)."""
+    return _session_boto3
+
+
+@pytest.fixture
+def bucket_name(s3_server: Any) -> Iterator[str]:
+    """A fresh bucket name; the bucket, if made, is emptied and deleted after the test."""
+    name = "t-" + uuid.uuid4().hex[:24]
+    yield name
+    with closing(make_driver(s3_server, s3_server.host, s3_server.port)) as cleaner:
+        remove_bucket(cleaner, name)
 
 
 @pytest.fixture

@@ -484,6 +484,7 @@ class FaultProxy:
         self._stop = threading.Event()
         self._sockets: Set[socket.socket] = set()
         self._idle: Set[socket.socket] = set()
+        self._sessions: Set[socket.socket] = set()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.1)
         self.host = "127.0.0.1"
@@ -515,8 +516,20 @@ class FaultProxy:
             requests = list(self.requests)
         return [r for r in requests if match is None or match(r)]
 
-    def close_idle_connections(self) -> int:
-        """Close every client connection waiting for its next request; returns how many."""
+    def close_idle_connections(self, settle: float = 2.0) -> int:
+        """Close every client connection waiting for its next request; returns how many.
+
+        A client has its answer a moment before the proxy's thread is back to
+        waiting on that connection, so this first waits up to ``settle``
+        seconds for every connection to be idle.
+        """
+        waited = 0.0
+        while waited < settle:
+            with self._lock:
+                if self._sessions <= self._idle:
+                    break
+            self._stop.wait(0.01)
+            waited += 0.01
         with self._lock:
             idle, self._idle = list(self._idle), set()
         for sock in idle:
@@ -585,9 +598,13 @@ class FaultProxy:
             self._forget(client)
             client = self._track(wrapped)
         session = _Session(self, client, index)
+        with self._lock:
+            self._sessions.add(client)
         try:
             session.run()
         finally:
+            with self._lock:
+                self._sessions.discard(client)
             self._forget(client, session.upstream)
             _close(client, rst=session.reset)
             _close(session.upstream)

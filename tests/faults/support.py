@@ -34,6 +34,7 @@ __all__ = [
     "object_keys",
     "fill_bucket",
     "leftovers",
+    "remove_bucket",
 ]
 
 SERVERS_DIR = Path(__file__).resolve().parent.parent / "servers"
@@ -139,3 +140,28 @@ def fill_bucket(boto3_client: Any, bucket: str, keys: Iterable[str], threads: in
 def leftovers(directory: Path) -> List[str]:
     """Every entry under ``directory`` (temporary files included), relative, sorted."""
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*"))
+
+
+def remove_bucket(driver: BaseS3StorageDriver, bucket: str) -> bool:
+    """Abort the uploads, delete the objects and then ``bucket``; False if it did not exist.
+
+    Cleanup only (checks use boto3): aurora's client is used because it answers
+    in a few milliseconds where each boto3 call against RGW costs ~50 ms.
+    """
+    from aurora.errors import NoSuchBucket
+
+    client = driver.client
+    try:
+        for _ in range(100):
+            uploads = client.list_multipart_uploads(bucket).uploads
+            for upload in uploads:
+                client.abort_multipart_upload(bucket, upload.key, upload.upload_id)
+            keys = [info.key for info in client.list_objects(bucket).objects]
+            if keys:
+                client.delete_objects(bucket, keys)
+            if not uploads and not keys:
+                break
+        client.delete_bucket(bucket)
+    except NoSuchBucket:
+        return False
+    return True
