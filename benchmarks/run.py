@@ -56,6 +56,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         default=",".join(CLIENTS),
         help="comma-separated, in alternation order; aurora variants as aurora[@DIR][:part_size=8M+max_concurrency=8]",
     )
+    parser.add_argument(
+        "--import-reps", type=int, default=15, help="runs per client of the import scenario (cheap and noisy)"
+    )
     parser.add_argument("--size-mib", type=int, default=256, help="size of the large objects")
     parser.add_argument("--chunk-kib", type=int, default=64, help="generator chunk size")
     parser.add_argument("--small-count", type=int, default=200, help="1 KiB PUT+GET pairs")
@@ -83,7 +86,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.scenario_list = [s for s in args.scenarios.split(",") if s]
     unknown = [s for s in args.scenario_list if s not in SCENARIOS]
-    if unknown or args.reps < 1:
+    if unknown or args.reps < 1 or args.import_reps < 1:
         parser.error("unknown scenario %s or reps < 1" % ", ".join(unknown))
     try:
         args.client_list = [parse_client(token) for token in args.clients.split(",") if token]
@@ -343,7 +346,8 @@ class Bench:
         if scenario == "import":
             for client in self.args.client_list:  # warm-up: bytecode compiled, files cached
                 self.run_import(client)
-        for rep in range(self.args.reps):
+        reps = self.args.import_reps if scenario == "import" else self.args.reps
+        for rep in range(reps):
             for client in self.args.client_list:
                 spec: Dict[str, Any] = {}
                 server_cpu = self.server.daemon_cpu()
@@ -373,7 +377,8 @@ def write_results(bench: Bench, info: Dict[str, str], text: str, args: argparse.
     results = Path(args.results)
     results.mkdir(parents=True, exist_ok=True)
     (results / "latest.md").write_text(text)
-    payload = {"machine": info, "args": {k: v for k, v in vars(args).items() if k not in ("env",)}, "runs": bench.runs}
+    settings = {k: v for k, v in vars(args).items() if k not in ("env", "client_list")}
+    payload = {"machine": info, "args": settings, "runs": bench.runs}
     (results / "latest.json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n")
     if not args.no_readme and README.exists():
         readme = README.read_text()
@@ -393,9 +398,13 @@ def render(bench: Bench, info: Dict[str, str], args: argparse.Namespace) -> str:
         "list_keys": "list %d keys" % args.list_keys,
     }
     table = markdown(summaries, evaluate_targets(summaries), labels)
-    return "%s\n\n%s\nMedians of %d runs per client, alternating clients, each run in a fresh interpreter. " \
-           "Peak RSS is the child's VmHWM (interpreter and imports included); \"before op\" is its RSS once " \
-           "the client was constructed and the input prepared.\n" % (describe_machine(info), table, args.reps)
+    note = (
+        "Medians of %d runs per client (import: %d), alternating clients, each run in a fresh interpreter. "
+        "Peak RSS is the child's VmHWM (interpreter and imports included); \"before op\" is its RSS once the "
+        "client was constructed and the input prepared. CPU is the child's user+system time and the RGW "
+        "daemons' (radosgw, OSD, monitor) during the run." % (args.reps, args.import_reps)
+    )
+    return "%s\n\n%s\n%s\n" % (describe_machine(info), table, note)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
