@@ -702,7 +702,7 @@ class _Session:
             if isinstance(action, Reset):
                 self.reset = action.rst
             else:
-                self.proxy._hold(self.client, action.seconds)
+                self.proxy._stop.wait(action.seconds)  # not reading: the client's send blocks or times out
             return False
         self._forward_request(head, body, limit=None)
         return self._relay_response(request, action)

@@ -170,6 +170,14 @@ def test_stall_outlasts_the_client_read_timeout(proxy: FaultProxy) -> None:
     conn.close()  # the proxy notices the client left and ends the stall early
 
 
+def test_stall_in_the_request_stops_reading(proxy: FaultProxy) -> None:
+    proxy.add_rule(lambda r: r.method == "PUT", Stall(seconds=2.0, after_bytes=100, direction="request"))
+    conn = connect(proxy, timeout=0.3)
+    with pytest.raises(socket.timeout):
+        fetch(conn, "PUT", "/upload", b"s" * 100_000)
+    assert all(len(data) < 100 for data in list(Handler.received))
+
+
 def test_answers_itself_and_keeps_the_connection(proxy: FaultProxy) -> None:
     rule = proxy.add_rule(lambda r: r.path == "/bytes/10", slow_down(retry_after="3"), times=2, skip=1)
     conn = connect(proxy)
