@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -78,7 +79,7 @@ def machine_info(repo: str) -> Dict[str, str]:
         "libcloud": _version("apache-libcloud"),
         "aurora": _version("aurora-s3"),
         "aurora_commit": _command_output("git", "-C", repo, "rev-parse", "--short", "HEAD"),
-        "ceph": ceph.split(" (")[0] + (" " + ceph.split(")")[-1].strip() if ")" in ceph else ""),
+        "ceph": re.sub(r"\s*\([0-9a-f]{16,}\)", "", ceph),  # "16.2.15 pacific (stable)"
         "load_before": load_average(),
     }
 
