@@ -11,11 +11,11 @@ storage drivers keeps its ``except`` clauses::
     │   ├── ContainerAlreadyExistsError
     │   ├── ContainerDoesNotExistError
     │   ├── ContainerIsNotEmptyError
-    │   └── InvalidContainerNameError
+    │   └── InvalidContainerNameError      (also an InvalidArgumentError)
     ├── ObjectError
     │   ├── ObjectDoesNotExistError
     │   ├── ObjectHashMismatchError
-    │   └── InvalidObjectNameError
+    │   └── InvalidObjectNameError         (also an InvalidArgumentError)
     ├── S3ResponseError                    any S3 error document; the code
     │   │                                  classes below also inherit from the
     │   │                                  libcloud class that matches them
@@ -171,6 +171,10 @@ def _rebuild(cls: Type[AuroraError], value: str, data: Dict[str, Any]) -> Aurora
 LibcloudError = AuroraError
 
 
+class InvalidArgumentError(AuroraError, ValueError):
+    """Bad input from the caller, refused before any request is sent."""
+
+
 class ProviderError(AuroraError):
     """An HTTP response that maps to no more precise error."""
 
@@ -201,7 +205,7 @@ class ContainerIsNotEmptyError(ContainerError):
     pass
 
 
-class InvalidContainerNameError(ContainerError, ValueError):
+class InvalidContainerNameError(ContainerError, InvalidArgumentError):
     pass
 
 
@@ -220,7 +224,7 @@ class ObjectHashMismatchError(ObjectError):
     pass
 
 
-class InvalidObjectNameError(ObjectError, ValueError):
+class InvalidObjectNameError(ObjectError, InvalidArgumentError):
     pass
 
 
@@ -266,10 +270,6 @@ class MultipartUploadError(TransferError):
 
 class XMLParseError(ProviderError):
     """A response body that is not the XML we expect, or that we refuse."""
-
-
-class InvalidArgumentError(AuroraError, ValueError):
-    """Bad input from the caller, refused before any request is sent."""
 
 
 class NoSuchBucket(S3ResponseError, ContainerDoesNotExistError):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Mapping, Optional
 
 from aurora.errors import InvalidArgumentError, InvalidContainerNameError, InvalidObjectNameError
 
-__all__ = ["validate_bucket_name", "validate_key", "validate_headers", "MAX_KEY_BYTES"]
+__all__ = ["validate_bucket_name", "validate_key", "validate_prefix", "validate_headers", "MAX_KEY_BYTES"]
 
 MAX_KEY_BYTES = 1024
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def validate_bucket_name(name: object) -> str:
@@ -53,7 +54,26 @@ def validate_key(key: object) -> str:
         key.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidObjectNameError("object name %r is not valid Unicode text" % (key,), None, key) from None
+    if "\0" in key:
+        raise InvalidObjectNameError("object name %r holds a NUL character" % (key,), None, key)
     return key
+
+
+def validate_prefix(prefix: Optional[str]) -> Optional[str]:
+    """``prefix`` if a listing can carry it, else raise.
+
+    Servers echo the prefix in the XML answer without encoding it, and XML 1.0
+    cannot hold most control characters (nor U+FFFE/U+FFFF), so such a listing
+    could never be read.
+    """
+    if prefix is None:
+        return None
+    bad = _XML_ILLEGAL.search(prefix)
+    if bad:
+        raise InvalidArgumentError(
+            "prefix %r holds U+%04X, which an S3 listing answer cannot carry" % (prefix, ord(bad.group()))
+        )
+    return prefix
 
 
 def validate_headers(headers: Mapping[str, str]) -> None:

@@ -14,7 +14,7 @@ from aurora.config import Config, Timeouts
 from aurora.core.models import ListObjectsResult as ListPage
 from aurora.core.models import ObjectInfo
 from aurora.core.profiles import parse_endpoint_url
-from aurora.core.validation import validate_bucket_name, validate_key
+from aurora.core.validation import validate_bucket_name, validate_key, validate_prefix
 from aurora.drivers.base import Container, Object, StorageDriver, validate_byte_range
 from aurora.drivers.environment import load_settings
 from aurora.drivers.s3_options import (
@@ -70,6 +70,16 @@ class S3MultipartUpload:
 def _host_header(host: str, port: int, secure: bool) -> str:
     bracketed = "[%s]" % host if ":" in host and not host.startswith("[") else host
     return bracketed if port == (443 if secure else 80) else "%s:%d" % (bracketed, port)
+
+
+def _bucket(container: Container) -> str:
+    """The container's name, checked: a hand-made Container must not reach into another bucket."""
+    return validate_bucket_name(container.name)
+
+
+def _names(obj: Object) -> Tuple[str, str]:
+    """(bucket, key) of an object, both checked before any request uses them."""
+    return _bucket(obj.container), validate_key(obj.name)
 
 
 class BaseS3StorageDriver(StorageDriver):
@@ -256,7 +266,7 @@ class BaseS3StorageDriver(StorageDriver):
 
     def delete_container(self, container: Container) -> bool:
         try:
-            self.client.delete_bucket(container.name)
+            self.client.delete_bucket(_bucket(container))
         except AuroraError as error:
             raise self._bind(error) from None
         return True
@@ -275,7 +285,7 @@ class BaseS3StorageDriver(StorageDriver):
         With ``ex_delimiter`` only the objects directly under the prefix are
         yielded; :meth:`ex_list_prefixes` gives the "directories".
         """
-        for page in self._pages(container.name, prefix or ex_prefix, ex_delimiter):
+        for page in self._pages(_bucket(container), prefix or ex_prefix, ex_delimiter):
             for info in page[0]:
                 yield self._object_from_listing(info, container)
 
@@ -295,7 +305,7 @@ class BaseS3StorageDriver(StorageDriver):
         page) is dropped.
         """
         last: Optional[str] = None
-        for page in self._pages(container.name, prefix, delimiter):
+        for page in self._pages(_bucket(container), prefix, delimiter):
             for common in page[1]:
                 if last is None or common > last:
                     last = common
@@ -309,6 +319,8 @@ class BaseS3StorageDriver(StorageDriver):
 
     def _pages(self, bucket: str, prefix: Optional[str], delimiter: Optional[str]) -> Iterator[Page]:
         """Listing pages: ListObjectsV2 where the server has it, V1 otherwise (found out once)."""
+        validate_prefix(prefix)
+        validate_prefix(delimiter)
         try:
             first = self._first_v2_page(bucket, prefix, delimiter)
         except AuroraError as error:
@@ -490,7 +502,7 @@ class BaseS3StorageDriver(StorageDriver):
         try:
             result = upload_file(
                 self.client,
-                container.name,
+                _bucket(container),
                 object_name,
                 file_path,
                 config=config.transfer,
@@ -528,7 +540,7 @@ class BaseS3StorageDriver(StorageDriver):
         try:
             result = upload_stream(
                 self.client,
-                container.name,
+                _bucket(container),
                 object_name,
                 iterator,
                 config=config.transfer,
@@ -606,6 +618,7 @@ class BaseS3StorageDriver(StorageDriver):
         config: Optional[Config],
         sse_customer_key: Optional[SseKey],
     ) -> bool:
+        bucket, key = _names(obj)
         target = self._destination(obj, destination_path)
         if os.path.exists(target) and not overwrite:
             raise LibcloudError(
@@ -614,8 +627,8 @@ class BaseS3StorageDriver(StorageDriver):
         try:
             download_file(
                 self._reader(sse_customer_key),
-                obj.container.name,
-                obj.name,
+                bucket,
+                key,
                 target,
                 config=(config or self.config).transfer,
                 byte_range=byte_range,
@@ -654,15 +667,25 @@ class BaseS3StorageDriver(StorageDriver):
         chunk_size: Optional[int],
         sse_customer_key: Optional[SseKey],
     ) -> Iterator[bytes]:
-        client = self._reader(sse_customer_key)
+        """The GET is sent now, so a missing object raises here, as in libcloud."""
+        bucket, key = _names(obj)
         try:
-            yield from iter_object(client, obj.container.name, obj.name, byte_range=byte_range, chunk_size=chunk_size)
+            chunks = iter_object(
+                self._reader(sse_customer_key), bucket, key, byte_range=byte_range, chunk_size=chunk_size
+            )
+        except AuroraError as error:
+            raise self._bind(error) from None
+        return self._bound_chunks(chunks)
+
+    def _bound_chunks(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        try:
+            yield from chunks
         except AuroraError as error:
             raise self._bind(error) from None
 
     def delete_object(self, obj: Object) -> bool:
         try:
-            self.client.delete_object(obj.container.name, obj.name)
+            self.client.delete_object(*_names(obj))
         except AuroraError as error:
             raise self._bind(error) from None
         return True
@@ -673,12 +696,15 @@ class BaseS3StorageDriver(StorageDriver):
         self, container: Container, prefix: Optional[str] = None, delimiter: Optional[str] = None
     ) -> Iterator[S3MultipartUpload]:
         """Every multipart upload in progress in ``container``."""
+        bucket = _bucket(container)
+        validate_prefix(prefix)
+        validate_prefix(delimiter)
         key_marker: Optional[str] = None
         upload_marker: Optional[str] = None
         while True:
             try:
                 page = self.client.list_multipart_uploads(
-                    container.name,
+                    bucket,
                     prefix=prefix,
                     delimiter=delimiter,
                     key_marker=key_marker,
@@ -698,7 +724,7 @@ class BaseS3StorageDriver(StorageDriver):
         """Abort every multipart upload in progress (under ``prefix``)."""
         for upload in list(self.ex_iterate_multipart_uploads(container, prefix)):
             try:
-                self.client.abort_multipart_upload(container.name, upload.key, upload.id)
+                self.client.abort_multipart_upload(_bucket(container), upload.key, upload.id)
             except AuroraError as error:
                 raise self._bind(error) from None
 
@@ -728,7 +754,7 @@ class BaseS3StorageDriver(StorageDriver):
 
     def get_object_cdn_url(self, obj: Object, ex_expiry: float = 24.0, ex_method: str = "GET") -> str:
         """A presigned URL valid for ``ex_expiry`` hours (libcloud 3.9's meaning), at most 7 days."""
-        return self.ex_presign_url(obj.container.name, obj.name, method=ex_method, expires=presign_seconds(ex_expiry))
+        return self.ex_presign_url(*_names(obj), method=ex_method, expires=presign_seconds(ex_expiry))
 
     # -- server-side copy -------------------------------------------------
 
@@ -753,6 +779,8 @@ class BaseS3StorageDriver(StorageDriver):
         encrypted with ``extra["ex_sse_customer_key"]`` if given, else not.
         """
         validate_key(dest_object_name)
+        source_bucket, source_name = _names(obj)
+        dest_bucket = _bucket(dest_container)
         headers = None if extra is None else self._object_headers(dest_object_name, extra, None, None)
         source_key = ex_source_sse_customer_key
         source_sse = None if source_key is None else sse_customer_headers(source_key)
@@ -760,9 +788,9 @@ class BaseS3StorageDriver(StorageDriver):
         try:
             copy_object(
                 self.client,
-                obj.container.name,
-                obj.name,
-                dest_container.name,
+                source_bucket,
+                source_name,
+                dest_bucket,
                 dest_object_name,
                 config=config,
                 size=obj.size if isinstance(obj.size, int) and obj.size >= 0 else None,
@@ -771,7 +799,7 @@ class BaseS3StorageDriver(StorageDriver):
             )
         except AuroraError as error:
             raise self._bind(error) from None
-        return self.get_object(dest_container.name, dest_object_name, (extra or {}).get("ex_sse_customer_key"))
+        return self.get_object(dest_bucket, dest_object_name, (extra or {}).get("ex_sse_customer_key"))
 
     def _bind(self, error: AuroraError) -> AuroraError:
         """Attach this driver to an error raised below the facade (libcloud's ``driver``)."""

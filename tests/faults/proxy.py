@@ -40,6 +40,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
@@ -516,20 +517,20 @@ class FaultProxy:
             requests = list(self.requests)
         return [r for r in requests if match is None or match(r)]
 
-    def close_idle_connections(self, settle: float = 2.0) -> int:
+    def close_idle_connections(self, settle: float = 15.0) -> int:
         """Close every client connection waiting for its next request; returns how many.
 
         A client has its answer a moment before the proxy's thread is back to
-        waiting on that connection, so this first waits up to ``settle``
-        seconds for every connection to be idle.
+        waiting on that connection, so this first waits (up to ``settle``
+        seconds of real time, generous for a loaded machine; it returns as soon
+        as every connection is idle) for every connection to be idle.
         """
-        waited = 0.0
-        while waited < settle:
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline:
             with self._lock:
                 if self._sessions <= self._idle:
                     break
             self._stop.wait(0.01)
-            waited += 0.01
         with self._lock:
             idle, self._idle = list(self._idle), set()
         for sock in idle:
