@@ -35,287 +35,53 @@ hashes the file itself and reports default metadata: never another version's.
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import mimetypes
 import os
 import stat
-import threading
 from email.utils import formatdate
-from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from aurora.config import Config
-from aurora.core.validation import MAX_KEY_BYTES, validate_key
 from aurora.drivers.base import DEFAULT_CONTENT_TYPE, Container, Object, StorageDriver, validate_byte_range
+from aurora.drivers.local_files import (
+    ATTEMPTS,
+    EXTRA_FIELDS,
+    META_DIR,
+    RESERVED_PREFIX,
+    TEMP_PREFIX,
+    Progress,
+    Record,
+    check_container_name,
+    chunks_of,
+    commit_lock,
+    create_temp,
+    fill,
+    identity,
+    is_reserved,
+    key_segments,
+    listable,
+    listing,
+    md5,
+    prune,
+    read_chunks,
+    read_record,
+    span,
+    unlink_quietly,
+)
 from aurora.errors import (
     AuroraError,
     ContainerAlreadyExistsError,
     ContainerDoesNotExistError,
     ContainerIsNotEmptyError,
     InvalidArgumentError,
-    InvalidContainerNameError,
     InvalidObjectNameError,
-    InvalidRange,
     LibcloudError,
     ObjectDoesNotExistError,
 )
 from aurora.types import Provider
 
 __all__ = ["LocalStorageDriver", "RESERVED_PREFIX", "META_DIR", "TEMP_PREFIX"]
-
-Progress = Callable[[int, Optional[int]], None]
-Record = Dict[str, Any]
-
-RESERVED_PREFIX = ".aurora-"
-"""Names starting with this (any case) belong to the driver, never to a key."""
-META_DIR = RESERVED_PREFIX + "meta"
-TEMP_PREFIX = RESERVED_PREFIX + "tmp-"
-NAME_MAX = 255
-_RECORD_FIELDS = (("md5", str), ("content_type", str), ("meta_data", dict), ("extra", dict), ("identity", list))
-_EXTRA_FIELDS = ("cache_control", "content_disposition", "content_encoding", "content_language", "expires")
-_ATTEMPTS = 8  # a folder pruned by a concurrent delete is re-created this many times
-_LOCKS = tuple(threading.Lock() for _ in range(64))
-_SEPARATORS = tuple(sep for sep in {os.sep, os.altsep or os.sep} if sep != "/")
-
-
-def _commit_lock(data_path: str) -> threading.Lock:
-    """The in-process lock that pairs a key's data and sidecar renames."""
-    return _LOCKS[hash(data_path) % len(_LOCKS)]
-
-
-def _is_reserved(name: str) -> bool:
-    return name.lower().startswith(RESERVED_PREFIX)
-
-
-def _segment_problem(segment: str) -> Optional[str]:
-    """Why ``segment`` cannot be one folder or file name, or None."""
-    if segment in ("", ".", ".."):
-        return "an empty, '.' or '..' segment"
-    if "\0" in segment:
-        return "a NUL character"
-    if any(sep in segment for sep in _SEPARATORS):
-        return "a path separator of this system"
-    if _is_reserved(segment):
-        return "a segment starting with %r, which the local driver reserves" % RESERVED_PREFIX
-    try:
-        size = len(segment.encode("utf-8"))
-    except UnicodeEncodeError:
-        return "characters that are not valid Unicode"
-    if size > NAME_MAX:
-        return "a segment longer than %d bytes" % NAME_MAX
-    return None
-
-
-def _key_segments(key: object) -> List[str]:
-    """The path segments of ``key``, refused when a folder cannot hold it faithfully."""
-    name = validate_key(key)
-    segments = name.split("/")
-    for segment in segments:
-        problem = _segment_problem(segment)
-        if problem:
-            raise InvalidObjectNameError("object name %r cannot be stored in a folder: it has %s" % (name, problem),
-                                         None, name)
-    return segments
-
-
-def _check_container_name(name: object) -> str:
-    if not isinstance(name, str):
-        raise InvalidContainerNameError("container name must be a string, not %r" % (name,), None, None)
-    problem = _segment_problem(name)
-    if problem is None and ("/" in name or ".." in name):
-        problem = "a '/' or '..'"
-    if problem:
-        raise InvalidContainerNameError("invalid container name %r: it has %s" % (name, problem), None, name)
-    return name
-
-
-def _identity(info: os.stat_result) -> List[int]:
-    """What tells one version of a data file from another (a rename keeps it)."""
-    return [info.st_ino, info.st_size, info.st_mtime_ns]
-
-
-def _md5() -> Any:
-    return hashlib.md5(usedforsecurity=False)  # an ETag, not a security measure
-
-
-def _listable(name: str) -> bool:
-    return _segment_problem(name) is None
-
-
-def _entries(directory: str) -> List[Tuple[str, str, bool]]:
-    """``(name, path, is_dir)`` of the listable entries, in key order.
-
-    A directory sorts as ``name + "/"``: that is where its keys fall among
-    their siblings' in S3's byte order (``a-b`` < ``a/x`` < ``a0``).
-    """
-    found = []
-    try:
-        with os.scandir(directory) as scan:
-            for entry in scan:
-                if not _listable(entry.name):
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        found.append((entry.name + "/", entry.path, True))
-                    elif entry.is_file():
-                        found.append((entry.name, entry.path, False))
-                except OSError:
-                    continue
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    found.sort()
-    return found
-
-
-def _walk(directory: str, key_prefix: str, fragment: str, shallow: bool) -> Iterator[Tuple[str, bool]]:
-    """``(key, is_common_prefix)`` under ``directory`` in key order, names starting with ``fragment``.
-
-    With ``shallow`` a sub-directory holding at least one object is one common
-    prefix (delimiter ``/``) instead of being walked.
-    """
-    for name, path, is_dir in _entries(directory):
-        if not name.startswith(fragment):
-            continue
-        key = key_prefix + name
-        if not is_dir:
-            if len(key.encode("utf-8")) <= MAX_KEY_BYTES:
-                yield key, False
-        elif shallow:
-            if next(_walk(path, key, "", False), None) is not None:
-                yield key, True
-        else:
-            yield from _walk(path, key, "", False)
-
-
-def _listing(root: str, prefix: str, delimiter: Optional[str]) -> Iterator[Tuple[str, bool]]:
-    """S3's ListObjects over a folder: keys and common prefixes, in key order."""
-    directory_part, _, fragment = prefix.rpartition("/")
-    segments = directory_part.split("/") if "/" in prefix else []
-    if any(_segment_problem(segment) for segment in segments):
-        return  # no stored key can start with this prefix
-    start = os.path.join(root, *segments)
-    key_prefix = directory_part + "/" if segments else ""
-    if delimiter == "/":
-        yield from _walk(start, key_prefix, fragment, True)
-        return
-    last_prefix = None
-    for key, _ in _walk(start, key_prefix, fragment, False):
-        cut = key.find(delimiter, len(prefix)) if delimiter else -1
-        if cut < 0:
-            yield key, False
-            continue
-        common = key[: cut + len(delimiter or "")]
-        if common != last_prefix:
-            last_prefix = common
-            yield common, True
-
-
-def _chunks_of(source: Any, size: int) -> Iterator[bytes]:
-    """Bytes from an iterable of bytes-like chunks, a binary file object or one bytes value.
-
-    The kind of ``source`` is checked now, before any file is created.
-    """
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return iter([bytes(source)])
-    if isinstance(source, str):
-        raise InvalidArgumentError("cannot upload a str; pass bytes or a binary stream")
-    if hasattr(source, "read"):
-        return _read_chunks(source, size)
-    try:
-        chunks = iter(source)
-    except TypeError:
-        raise InvalidArgumentError("cannot upload from %s" % type(source).__name__) from None
-    return (_as_bytes(chunk) for chunk in chunks)
-
-
-def _read_chunks(stream: Any, size: int, limit: Optional[int] = None) -> Iterator[bytes]:
-    """Chunks of at most ``size`` bytes read from ``stream``, ``limit`` bytes at most in all."""
-    while limit is None or limit > 0:
-        data = stream.read(size if limit is None else min(size, limit))
-        if data is None:
-            raise InvalidArgumentError("the stream returned None from read (is it non-blocking?)")
-        if not data:
-            return
-        if limit is not None:
-            limit -= len(data)
-        yield _as_bytes(data)
-
-
-def _as_bytes(chunk: object) -> bytes:
-    if isinstance(chunk, (bytes, bytearray, memoryview)):
-        return bytes(chunk)
-    raise InvalidArgumentError("a stream must yield bytes-like chunks, not %s" % type(chunk).__name__)
-
-
-def _create_temp(directory: str) -> Tuple[int, str]:
-    """A new, exclusively created temporary file in ``directory``: ``(fd, path)``."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    while True:
-        path = os.path.join(directory, TEMP_PREFIX + os.urandom(8).hex())
-        try:
-            return os.open(path, flags, 0o666), path
-        except FileExistsError:
-            continue
-
-
-def _fill(fd: int, chunks: Iterable[bytes], fsync: bool, progress: Optional[Progress], total: Optional[int]
-          ) -> Tuple[os.stat_result, str]:
-    """Write ``chunks`` to ``fd`` (and close it): the file's final stat and MD5 hex."""
-    digest = _md5()
-    done = 0
-    with os.fdopen(fd, "wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-            digest.update(chunk)
-            done += len(chunk)
-            if progress is not None and chunk:
-                progress(done, total)
-        out.flush()
-        if fsync:
-            os.fsync(out.fileno())
-        info = os.fstat(out.fileno())
-    return info, digest.hexdigest()
-
-
-def _unlink_quietly(path: Optional[str]) -> None:
-    if path:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-
-
-def _prune(top: str, path: str) -> None:
-    """Remove empty directories from ``path`` up to, but never including, ``top``."""
-    while path != top and path.startswith(top + os.sep):
-        try:
-            os.rmdir(path)
-        except OSError:
-            return
-        path = os.path.dirname(path)
-
-
-def _read_record(path: str) -> Optional[Record]:
-    """The sidecar at ``path`` if it is one we wrote, else None."""
-    try:
-        with open(path, "rb") as stream:
-            record = json.loads(stream.read(1 << 20).decode("utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or any(not isinstance(record.get(f), t) for f, t in _RECORD_FIELDS):
-        return None
-    return record
-
-
-def _span(size: int, start: int, stop: Optional[int], obj: Object) -> Tuple[int, int]:
-    """``[start, stop)`` clipped to the object, as S3 answers a Range request."""
-    if start >= size and not (start == 0 and size == 0):
-        raise InvalidRange(
-            "range start %d is beyond the end of %r (%d bytes)" % (start, obj.name, size),
-            obj.driver, object_name=obj.name, code="InvalidRange",
-        )
-    return start, size if stop is None else min(stop, size)
-
 
 class LocalStorageDriver(StorageDriver):
     """libcloud's storage API over a folder: containers are directories, objects files.
@@ -364,7 +130,7 @@ class LocalStorageDriver(StorageDriver):
 
     def _container_path(self, name: str) -> str:
         try:
-            return os.path.join(self.base_path, _check_container_name(name))
+            return os.path.join(self.base_path, check_container_name(name))
         except AuroraError as error:
             raise self._bind(error) from None
 
@@ -376,7 +142,7 @@ class LocalStorageDriver(StorageDriver):
 
     def _segments(self, key: object) -> List[str]:
         try:
-            return _key_segments(key)
+            return key_segments(key)
         except AuroraError as error:
             raise self._bind(error) from None
 
@@ -420,7 +186,7 @@ class LocalStorageDriver(StorageDriver):
     def iterate_containers(self) -> Iterator[Container]:
         try:
             with os.scandir(self.base_path) as scan:
-                names = sorted(e.name for e in scan if e.is_dir() and _listable(e.name) and ".." not in e.name)
+                names = sorted(e.name for e in scan if e.is_dir() and listable(e.name) and ".." not in e.name)
         except OSError as error:
             raise LibcloudError("cannot list %s: %s" % (self.base_path, error.strerror or error), self) from error
         for name in names:
@@ -456,7 +222,7 @@ class LocalStorageDriver(StorageDriver):
         a container holding them is not empty.
         """
         path = self._existing_container_path(container.name)
-        if next(_listing(path, "", None), None) is not None:
+        if next(listing(path, "", None), None) is not None:
             raise ContainerIsNotEmptyError("Container is not empty", self, container.name)
         try:
             self._remove_leftovers(path)
@@ -479,8 +245,8 @@ class LocalStorageDriver(StorageDriver):
                 path = os.path.join(folder, name)
                 in_meta = path.startswith(meta_root + os.sep)
                 data_path = os.path.join(root, os.path.relpath(path, meta_root)) if in_meta else ""
-                if _is_reserved(name) or (in_meta and not os.path.lexists(data_path)):
-                    _unlink_quietly(path)
+                if is_reserved(name) or (in_meta and not os.path.lexists(data_path)):
+                    unlink_quietly(path)
             if folder != root:
                 try:
                     os.rmdir(folder)
@@ -506,7 +272,7 @@ class LocalStorageDriver(StorageDriver):
         yielded; :meth:`ex_list_prefixes` gives the "directories".
         """
         root = self._existing_container_path(container.name)
-        for key, is_prefix in _listing(root, prefix or ex_prefix or "", ex_delimiter):
+        for key, is_prefix in listing(root, prefix or ex_prefix or "", ex_delimiter):
             if not is_prefix:
                 try:
                     yield self._load(container, key, root, key.split("/"))
@@ -520,7 +286,7 @@ class LocalStorageDriver(StorageDriver):
     def ex_list_prefixes(self, container: Container, prefix: str = "", delimiter: str = "/") -> Iterator[str]:
         """The common prefixes ("directories") directly under ``prefix``, each ending with ``delimiter``."""
         root = self._existing_container_path(container.name)
-        for name, is_prefix in _listing(root, prefix or "", delimiter):
+        for name, is_prefix in listing(root, prefix or "", delimiter):
             if is_prefix:
                 yield name
 
@@ -534,26 +300,26 @@ class LocalStorageDriver(StorageDriver):
     def _load(self, container: Container, key: str, root: str, segments: Sequence[str]) -> Object:
         """The object as stored now; its sidecar is used only if it describes this data file."""
         data_path = os.path.join(root, *segments)
-        with _commit_lock(data_path):
+        with commit_lock(data_path):
             try:
                 info = os.stat(data_path)
             except OSError as error:
                 raise self._os_error(error, container.name, key, "read") from None
-            record = _read_record(os.path.join(root, META_DIR, *segments))
+            record = read_record(os.path.join(root, META_DIR, *segments))
         if not stat.S_ISREG(info.st_mode):
             raise ObjectDoesNotExistError("Object %r does not exist in %r" % (key, container.name), self, key,
                                           container_name=container.name)
-        if record is None or record["identity"] != _identity(info):
+        if record is None or record["identity"] != identity(info):
             info, record = self._fresh_record(data_path, container.name, key)
         return self._object(container, key, info, record)
 
     def _fresh_record(self, data_path: str, container_name: str, key: str) -> Tuple[os.stat_result, Record]:
         """What a sidecar would say, read from the data file itself (no user metadata)."""
-        digest = _md5()
+        digest = md5()
         try:
             with open(data_path, "rb") as stream:
                 info = os.fstat(stream.fileno())
-                for block in _read_chunks(stream, self.config.transfer.io_chunk_size):
+                for block in read_chunks(stream, self.config.transfer.io_chunk_size):
                     digest.update(block)
         except OSError as error:
             raise self._os_error(error, container_name, key, "read") from None
@@ -604,9 +370,9 @@ class LocalStorageDriver(StorageDriver):
 
     def _stream(self, obj: Object, start: int, stop: Optional[int], chunk_size: int) -> Iterator[bytes]:
         with self._open(obj) as stream:
-            begin, end = _span(os.fstat(stream.fileno()).st_size, start, stop, obj)
+            begin, end = span(os.fstat(stream.fileno()).st_size, start, stop, obj)
             stream.seek(begin)
-            yield from _read_chunks(stream, chunk_size, end - begin)
+            yield from read_chunks(stream, chunk_size, end - begin)
 
     # -- downloads ---------------------------------------------------------
 
@@ -655,13 +421,13 @@ class LocalStorageDriver(StorageDriver):
         try:
             with self._open(obj) as stream:
                 size = os.fstat(stream.fileno()).st_size
-                begin, end = _span(size, start, stop, obj)
+                begin, end = span(size, start, stop, obj)
                 if whole and size != obj.size:
                     return False
                 stream.seek(begin)
-                fd, temp = _create_temp(os.path.dirname(os.path.abspath(target)))
-                chunks = _read_chunks(stream, self._chunk_size(None, config), end - begin)
-                _, md5 = _fill(fd, chunks, False, progress, end - begin)
+                fd, temp = create_temp(os.path.dirname(os.path.abspath(target)))
+                chunks = read_chunks(stream, self._chunk_size(None, config), end - begin)
+                _, md5 = fill(fd, chunks, False, progress, end - begin)
             if whole and obj.hash and len(obj.hash) == 32 and md5 != obj.hash:
                 return False
             self._refuse_existing(target, overwrite)
@@ -670,7 +436,7 @@ class LocalStorageDriver(StorageDriver):
         except OSError as error:
             raise LibcloudError("cannot write %s: %s" % (target, error.strerror or error), self) from error
         finally:
-            _unlink_quietly(temp)
+            unlink_quietly(temp)
         return True
 
     def _refuse_existing(self, target: str, overwrite: bool) -> None:
@@ -699,7 +465,7 @@ class LocalStorageDriver(StorageDriver):
         with source:
             info = os.fstat(source.fileno())
             total = info.st_size if stat.S_ISREG(info.st_mode) else None
-            chunks = _read_chunks(source, self._chunk_size(None, ex_config))
+            chunks = read_chunks(source, self._chunk_size(None, ex_config))
             return self._store(container, object_name, segments, chunks, total, record, ex_progress)
 
     def upload_object_via_stream(self, iterator: Any, container: Container, object_name: str,
@@ -712,7 +478,7 @@ class LocalStorageDriver(StorageDriver):
         """
         segments = self._segments(object_name)
         record = self._new_record(object_name, extra, None)
-        chunks = _chunks_of(iterator, self._chunk_size(None, ex_config))
+        chunks = chunks_of(iterator, self._chunk_size(None, ex_config))
         return self._store(container, object_name, segments, chunks, None, record, ex_progress)
 
     def _new_record(self, key: str, extra: Optional[Dict[str, Any]], file_path: Optional[str]) -> Record:
@@ -727,7 +493,7 @@ class LocalStorageDriver(StorageDriver):
         return {
             "content_type": str(content_type or DEFAULT_CONTENT_TYPE),
             "meta_data": {name: str(value) for name, value in meta.items()},
-            "extra": {field: str(extra[field]) for field in _EXTRA_FIELDS if extra.get(field)},
+            "extra": {field: str(extra[field]) for field in EXTRA_FIELDS if extra.get(field)},
         }
 
     def _store(self, container: Container, key: str, segments: Sequence[str], chunks: Iterable[bytes],
@@ -740,25 +506,25 @@ class LocalStorageDriver(StorageDriver):
         try:
             fd, data_temp = self._temp_in(root, segments[:-1], key, False)
             temps.append(data_temp)
-            info, md5 = _fill(fd, chunks, self.fsync, progress, total)
-            record = dict(record, md5=md5, identity=_identity(info))
+            info, md5 = fill(fd, chunks, self.fsync, progress, total)
+            record = dict(record, md5=md5, identity=identity(info))
             fd, meta_temp = self._temp_in(root, [META_DIR, *segments[:-1]], key, True)
             temps.append(meta_temp)
-            _fill(fd, [json.dumps(record, sort_keys=True).encode("utf-8")], self.fsync, None, None)
+            fill(fd, [json.dumps(record, sort_keys=True).encode("utf-8")], self.fsync, None, None)
             self._commit(data_temp, data_path, meta_temp, meta_path, key)
             temps = []
         except OSError as error:
             raise self._os_error(error, container.name, None, "write %r in" % (key,)) from error
         finally:
             for temp in temps:
-                _unlink_quietly(temp)
+                unlink_quietly(temp)
             if temps:
-                _prune(root, os.path.dirname(data_path))
-                _prune(root, os.path.dirname(meta_path))
+                prune(root, os.path.dirname(data_path))
+                prune(root, os.path.dirname(meta_path))
         return self._object(container, key, info, record)
 
     def _commit(self, data_temp: str, data_path: str, meta_temp: str, meta_path: str, key: str) -> None:
-        with _commit_lock(data_path):
+        with commit_lock(data_path):
             try:
                 os.replace(data_temp, data_path)
             except (IsADirectoryError, NotADirectoryError):
@@ -772,9 +538,9 @@ class LocalStorageDriver(StorageDriver):
         file's is created again; a vanished container is reported as such.
         """
         error: Optional[OSError] = None
-        for _ in range(_ATTEMPTS):
+        for _ in range(ATTEMPTS):
             try:
-                return _create_temp(self._make_folders(root, parts, key, metadata))
+                return create_temp(self._make_folders(root, parts, key, metadata))
             except FileNotFoundError as missing:
                 error = missing
                 if not os.path.isdir(root):
@@ -793,7 +559,7 @@ class LocalStorageDriver(StorageDriver):
                     continue
                 if not metadata:
                     raise self._conflict(key, path) from None
-                _unlink_quietly(path)  # a stale sidecar where a sidecar folder belongs
+                unlink_quietly(path)  # a stale sidecar where a sidecar folder belongs
                 os.mkdir(path)
         return path
 
@@ -807,7 +573,7 @@ class LocalStorageDriver(StorageDriver):
         root = self._existing_container_path(obj.container.name)
         data_path = os.path.join(root, *segments)
         meta_path = os.path.join(root, META_DIR, *segments)
-        with _commit_lock(data_path):
+        with commit_lock(data_path):
             try:
                 if not stat.S_ISREG(os.stat(data_path).st_mode):
                     raise FileNotFoundError(errno.ENOENT, "not a file", data_path)
@@ -815,7 +581,7 @@ class LocalStorageDriver(StorageDriver):
             except OSError as error:
                 raise self._os_error(error, obj.container.name, obj.name, "delete") from None
             if not os.path.lexists(data_path):  # another process may have written it again
-                _unlink_quietly(meta_path)
-        _prune(root, os.path.dirname(data_path))
-        _prune(root, os.path.dirname(meta_path))
+                unlink_quietly(meta_path)
+        prune(root, os.path.dirname(data_path))
+        prune(root, os.path.dirname(meta_path))
         return True
