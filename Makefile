@@ -8,8 +8,8 @@ PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 PYTEST_ARGS ?=
-CEPH_BINS := ceph-mon ceph-osd radosgw ceph monmaptool radosgw-admin
-CEPH_PKGS := ceph-mon ceph-osd radosgw ceph-common
+CEPH_BINS := ceph-mon ceph-osd radosgw ceph monmaptool radosgw-admin openssl
+CEPH_PKGS := ceph-mon ceph-osd radosgw ceph-common openssl
 SERVERS := PYTHON=$(VPY) scripts/servers.sh
 
 .PHONY: venv ceph lint unit integration servers-up servers-down test demo clean
@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	$(VPY) -m pip install --disable-pip-version-check -q -e '.[dev]'
 	touch $@
 
-## ceph: install the Ceph packages RGW needs when missing (root with apt-get only)
+## ceph: install the Ceph packages RGW needs (and openssl, which the TLS tests use) when missing (root with apt-get only)
 ceph:
 	@missing=""; for b in $(CEPH_BINS); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
