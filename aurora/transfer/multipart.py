@@ -118,22 +118,27 @@ def check_multipart_etag(
     key: str,
     upload_id: str,
     etag: str,
-    part_md5s: Sequence[bytes],
+    part_md5s: Optional[Sequence[bytes]],
     headers: Sequence[Optional[Mapping[str, str]]],
 ) -> None:
     """Raise when the completed object's ETag is not the MD5 of the parts' MD5s.
 
-    A KMS- or SSE-C-encrypted object has a different ETag, so a mismatch is
-    only reported after a HEAD confirms the object is not encrypted that way.
+    ``part_md5s`` None means the parts' MD5s are unknown (a part ETag that is
+    not an MD5), which only an encrypted object explains.  A KMS- or
+    SSE-C-encrypted object has a different ETag, so a mismatch is only
+    reported after a HEAD confirms the object is not encrypted that way.
     """
-    expected = multipart_etag(part_md5s)
-    if etag.lower() == expected.lower() or is_encrypted(*headers):
+    expected = multipart_etag(part_md5s) if part_md5s else None
+    if (expected is not None and etag.lower() == expected.lower()) or is_encrypted(*headers):
         return
     if is_encrypted(client.head_object(bucket, key)):
         return
+    reason = "differs from %s computed from the parts sent" % expected if expected else (
+        "cannot be checked: the server's part ETags are not MD5s"
+    )
     raise ObjectHashMismatchError(
-        "multipart upload %s of %s/%s completed, so the object now exists, but its ETag %s differs from %s "
-        "computed from the parts sent" % (upload_id, bucket, key, etag, expected),
+        "multipart upload %s of %s/%s completed, so the object now exists, but its ETag %s %s"
+        % (upload_id, bucket, key, etag, reason),
         None,
         key,
         container_name=bucket,

@@ -1,10 +1,12 @@
 """Uploads: one PUT for small payloads, a parallel multipart upload for large ones.
 
 A file is read in place: each part is a :class:`~aurora.transfer.window.FileWindow`
-on its own descriptor, hashed once for ``Content-MD5`` and then sent (with
-``sendfile`` where the transport can), so a file upload holds no payload in
-memory.  A stream is copied into a few recycled part buffers; see
-:func:`upload_stream` for its memory ceiling.
+on its own descriptor, hashed once and then sent (with ``sendfile`` where the
+transport can), so a file upload holds no payload in memory.  A stream is
+copied into a few recycled part buffers; see :func:`upload_stream` for its
+memory ceiling.  How each body is proven intact (a signed SHA-256 for SigV4
+parts, Content-MD5 otherwise, nothing with ``verify`` off) is described in
+:mod:`aurora.transfer.integrity`.
 
 Each part is retried on its own inside :meth:`S3Client.request` (a file window
 is rewound, a buffer is resent); the upload as a whole is never restarted.  If
@@ -22,20 +24,27 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Dict, Mapping, NamedTuple, Optional, Sequence, Union
 
-from aurora.config import MAX_PARTS, TransferConfig
+from aurora.config import MAX_PARTS, KiB, TransferConfig
 from aurora.core.parts import Part, plan_parts, stream_part_size
 from aurora.errors import TransferError
 from aurora.transfer.buffers import BufferPool, Filler, StreamSource, stream_filler
+from aurora.transfer.integrity import (
+    BodyDigest,
+    composite_digests,
+    part_check,
+    single_check,
+    view_digest,
+    window_digest,
+)
 from aurora.transfer.multipart import (
     aborting_on_failure,
-    b64,
     check_multipart_etag,
     check_single_etag,
     part_headers,
     server_etag,
 )
 from aurora.transfer.progress import Progress, ProgressMeter
-from aurora.transfer.window import FileWindow, new_md5, window_md5
+from aurora.transfer.window import FileWindow
 from aurora.transfer.workers import PartRunner
 
 if TYPE_CHECKING:
@@ -46,6 +55,8 @@ __all__ = ["Progress", "UploadResult", "upload_file", "upload_stream", "upload_f
 PathLike = Union[str, "os.PathLike[str]"]
 PartSizes = Callable[[int], int]
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+PROBE_SIZE = 256 * KiB
+"""A stream's first bytes go into a buffer this small, so a short stream never allocates a whole part."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ class UploadResult:
 class _SentPart(NamedTuple):
     number: int
     etag: str
-    md5: bytes
+    md5: Optional[bytes]
     size: int
 
 
@@ -110,8 +121,11 @@ def upload_file(
             sent with the PUT or CreateMultipartUpload, not with the parts
             (except SSE-C headers, which every part must repeat).
         progress: ``progress(bytes_acknowledged, total)``, possibly from worker threads.
-        verify: compare the server's ETag with the MD5 of what was sent (also
-            needs ``config.verify_checksums``); skipped under SSE-KMS and SSE-C.
+        verify: prove every body intact and compare the server's ETag with
+            what was sent (also needs ``config.verify_checksums``; the ETag is
+            not compared under SSE-KMS and SSE-C).  Off, nothing is hashed:
+            less CPU, no integrity check beyond TCP's (see
+            :mod:`aurora.transfer.integrity`).
 
     Raises:
         ObjectHashMismatchError: the stored object's ETag does not match.
@@ -142,11 +156,13 @@ def _put_file(
     meter: ProgressMeter,
     verify: bool,
 ) -> UploadResult:
+    check = single_check(verify)
     if size == 0:
-        return _put(client, bucket, key, memoryview(b""), new_md5().digest(), headers, meter, verify)
-    with FileWindow(path, 0, size) as body:
-        digest = window_md5(body, config.io_chunk_size)
-        return _put(client, bucket, key, body, digest, headers, meter, verify)
+        body = memoryview(b"")
+        return _put(client, bucket, key, body, view_digest(body, check), headers, meter, verify)
+    with FileWindow(path, 0, size) as window:
+        digest = window_digest(window, config.io_chunk_size, check)
+        return _put(client, bucket, key, window, digest, headers, meter, verify)
 
 
 def _put(
@@ -154,22 +170,24 @@ def _put(
     bucket: str,
     key: str,
     body: Union[FileWindow, memoryview],
-    digest: bytes,
+    digest: BodyDigest,
     headers: Mapping[str, str],
     meter: ProgressMeter,
     verify: bool,
 ) -> UploadResult:
-    """One PUT with ``Content-MD5``; the ETag is checked against the MD5 when ``verify``."""
+    """One PUT with ``digest``'s proof; the ETag is checked against the MD5 when ``verify``."""
     size = body.length if isinstance(body, FileWindow) else body.nbytes
-    extra = {"Content-MD5": b64(digest)}
+    extra = dict(digest.headers)
     if isinstance(body, FileWindow):
         extra["Content-Length"] = str(size)
-    response = client.put_object(bucket, key, body, headers=_merged(headers, extra))
+    response = client.put_object(
+        bucket, key, body, headers=_merged(headers, extra), payload_hash=digest.payload_hash
+    )
     meter.set_total(size)
     meter.add(size)
     etag, head = server_etag(client, bucket, key, response.get("ETag") or "", headers)
-    md5_hex = digest.hex()
-    if verify:
+    md5_hex = digest.md5.hex() if digest.md5 is not None else None
+    if verify and md5_hex is not None:
         check_single_etag(bucket, key, etag, md5_hex, [headers, response, head])
     return UploadResult(etag=etag, size=size, md5_hex=md5_hex, upload_id=None, part_count=0)
 
@@ -186,12 +204,14 @@ def _multipart_file(
     verify: bool,
 ) -> UploadResult:
     extra = part_headers(headers)
+    check = part_check(client, verify)
     upload_id = client.create_multipart_upload(bucket, key, headers=headers)
     with aborting_on_failure(client, bucket, key, upload_id):
         with PartRunner[_SentPart](config.max_concurrency, "aurora-upload") as runner:
             for part in parts:
                 runner.submit(
-                    _send_file_part, client, bucket, key, upload_id, path, part, extra, config.io_chunk_size, meter
+                    _send_file_part, client, bucket, key, upload_id, path, part, extra, config.io_chunk_size, meter,
+                    check,
                 )
             sent = runner.results()
         completed = client.complete_multipart_upload(bucket, key, upload_id, [(p.number, p.etag) for p in sent])
@@ -208,14 +228,17 @@ def _send_file_part(
     extra: Mapping[str, str],
     chunk_size: int,
     meter: ProgressMeter,
+    check: str,
 ) -> _SentPart:
     """Hash one window of the file, then send it from its own descriptor."""
     with FileWindow(path, part.offset, part.size) as body:
-        digest = window_md5(body, chunk_size)
-        headers = _merged(extra, {"Content-MD5": b64(digest), "Content-Length": str(part.size)})
-        etag = client.upload_part(bucket, key, upload_id, part.number, body, headers=headers)
+        digest = window_digest(body, chunk_size, check)
+        headers = _merged(extra, {**digest.headers, "Content-Length": str(part.size)})
+        etag = client.upload_part(
+            bucket, key, upload_id, part.number, body, headers=headers, payload_hash=digest.payload_hash
+        )
     meter.add(part.size)
-    return _SentPart(part.number, etag, digest, part.size)
+    return _SentPart(part.number, etag, digest.md5, part.size)
 
 
 def _multipart_result(
@@ -228,10 +251,11 @@ def _multipart_result(
     headers: Mapping[str, str],
     verify: bool,
 ) -> UploadResult:
-    """The result of a completed upload, its ETag checked against the parts sent."""
+    """The result of a completed upload, its ETag checked against the parts sent and acknowledged."""
     etag, head = server_etag(client, bucket, key, complete_etag, headers)
     if verify:
-        check_multipart_etag(client, bucket, key, upload_id, etag, [p.md5 for p in sent], [headers, head])
+        digests = composite_digests([p.md5 for p in sent], [p.etag for p in sent])
+        check_multipart_etag(client, bucket, key, upload_id, etag, digests, [headers, head])
     size = sum(p.size for p in sent)
     return UploadResult(etag=etag, size=size, md5_hex=None, upload_id=upload_id, part_count=len(sent))
 
@@ -258,7 +282,11 @@ def upload_stream(
     payload are held at once -- one buffer being filled and one per part in
     flight, each kept until the server acknowledged it so a retry can resend
     it.  With the defaults (4 workers, 5 MiB parts) that is 25 MiB; the part
-    size, and so the ceiling, only grows after the first ~4.9 GiB.
+    size, and so the ceiling, only grows after the first ~4.9 GiB.  The first
+    256 KiB are read into a small buffer of their own, and a part buffer is
+    only allocated once the stream is longer: a short stream holds 256 KiB
+    (the probe and the first part buffer coexist only while the probe is
+    copied in, within the ceiling).
 
     Arguments, progress and errors are as for :func:`upload_file`; progress
     reports bytes acknowledged, with the total None until the stream has ended.
@@ -329,11 +357,12 @@ class _StreamUpload:
         self._part_headers = part_headers(headers)
         self._meter = meter
         self._verify = verify
+        self._check = part_check(client, verify)
         self._slots = threading.BoundedSemaphore(config.max_concurrency + 1)
         self._pool = BufferPool(keep=config.max_concurrency + 1)
 
     def run(self) -> UploadResult:
-        first = self._take(1)
+        first = self._take(1, probe=PROBE_SIZE)
         if not first.full:
             return self._single(first)
         second = self._take(2)
@@ -341,11 +370,25 @@ class _StreamUpload:
             return self._single(first)
         return self._multipart(first, second)
 
-    def _take(self, number: int) -> _Chunk:
-        """A buffer for part ``number``, filled from the stream (short only at its end)."""
+    def _take(self, number: int, probe: int = 0) -> _Chunk:
+        """A buffer for part ``number``, filled from the stream (short only at its end).
+
+        With ``probe``, the first bytes go into a buffer of that size, and the
+        part buffer is only allocated (and the probe copied in) once the stream
+        proves longer, so a short stream costs a small buffer, not a whole part.
+        """
         size = self._part_sizes(number)
         self._slots.acquire()
         try:
+            if 0 < probe < size:
+                head = bytearray(probe)
+                filled = self._fill(memoryview(head))
+                if filled < probe:
+                    return _Chunk(head, filled)
+                buffer = self._pool.take(size)
+                buffer[:probe] = head
+                del head
+                return _Chunk(buffer, probe + self._fill(memoryview(buffer)[probe:]))
             buffer = self._pool.take(size)
             return _Chunk(buffer, self._fill(memoryview(buffer)))
         except BaseException:
@@ -357,10 +400,9 @@ class _StreamUpload:
         self._slots.release()
 
     def _single(self, chunk: _Chunk) -> UploadResult:
-        digest = new_md5()
-        digest.update(chunk.view())
-        md5 = digest.digest()
-        return _put(self.client, self.bucket, self.key, chunk.view(), md5, self._headers, self._meter, self._verify)
+        view = chunk.view()
+        digest = view_digest(view, single_check(self._verify))
+        return _put(self.client, self.bucket, self.key, view, digest, self._headers, self._meter, self._verify)
 
     def _multipart(self, first: _Chunk, second: _Chunk) -> UploadResult:
         client, bucket, key = self.client, self.bucket, self.key
@@ -407,11 +449,11 @@ class _StreamUpload:
     def _send(self, upload_id: str, number: int, chunk: _Chunk) -> _SentPart:
         """Upload one buffered part (on a worker thread)."""
         view = chunk.view()
-        digest = new_md5()
-        digest.update(view)
-        md5 = digest.digest()
-        headers = _merged(self._part_headers, {"Content-MD5": b64(md5)})
-        etag = self.client.upload_part(self.bucket, self.key, upload_id, number, view, headers=headers)
+        digest = view_digest(view, self._check)
+        headers = _merged(self._part_headers, digest.headers)
+        etag = self.client.upload_part(
+            self.bucket, self.key, upload_id, number, view, headers=headers, payload_hash=digest.payload_hash
+        )
         self._meter.add(chunk.size)
-        return _SentPart(number, etag, md5, chunk.size)
+        return _SentPart(number, etag, digest.md5, chunk.size)
 

@@ -17,7 +17,7 @@ from typing import Any, Union
 
 from aurora.errors import InvalidArgumentError, TransferError
 
-__all__ = ["FileWindow", "window_md5", "new_md5"]
+__all__ = ["FileWindow", "window_md5", "hash_window", "new_md5"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -124,6 +124,16 @@ def window_md5(window: FileWindow, chunk_size: int) -> bytes:
         TransferError: the file is shorter than the window (it shrank).
     """
     digest = new_md5()
+    hash_window(window, chunk_size, digest)
+    return bytes(digest.digest())
+
+
+def hash_window(window: FileWindow, chunk_size: int, hasher: Any) -> None:
+    """Feed the whole window to ``hasher`` in ``chunk_size`` reads; the position is restored after.
+
+    Raises:
+        TransferError: the file is shorter than the window (it shrank).
+    """
     view = memoryview(bytearray(chunk_size))
     start = window.tell()
     window.seek(window.start)
@@ -132,7 +142,7 @@ def window_md5(window: FileWindow, chunk_size: int) -> bytes:
             count = window.readinto(view)
             if not count:
                 break
-            digest.update(view[:count])
+            hasher.update(view[:count])
         if window.tell() != window.end:
             raise TransferError(
                 "file %r ended at offset %d, inside a part that should end at %d (did it shrink?)"
@@ -140,4 +150,3 @@ def window_md5(window: FileWindow, chunk_size: int) -> bytes:
             )
     finally:
         window.seek(start)
-    return bytes(digest.digest())

@@ -2,8 +2,8 @@
 
 Part sizes are the smallest the servers accept (5 MiB, the last part smaller)
 and payloads 11 to 16 MiB, so the suite stays small enough for CI.  Growing
-part sizes for long streams cannot be shown here without a server that takes
-parts below 5 MiB; tests/unit/test_transfer_upload.py proves the growth.
+part sizes for long streams need a server that takes parts below 5 MiB:
+tests/integration/test_transfer_growth.py runs a moto of its own for that.
 """
 
 from __future__ import annotations
@@ -174,6 +174,55 @@ class FailingPartClient(S3Client):
         if part_number == 2:
             raise errors.ProtocolError("connection reset after part 2")
         return etag
+
+
+class CorruptingPartClient(S3Client):
+    """A real client that flips a byte of part 2 after its SHA-256 was computed and signed."""
+
+    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, body: Any, **kw: Any) -> str:
+        if part_number == 2:
+            body = bytearray(body)
+            body[12345] ^= 0x01
+        return super().upload_part(bucket, key, upload_id, part_number, memoryview(body), **kw)
+
+
+def test_a_part_whose_bytes_differ_from_its_signed_sha256_is_refused(
+    client: S3Client, bucket: str, s3_server: Any
+) -> None:
+    """The per-part content check of a SigV4 upload is the server's: RGW verifies the signed hash."""
+    if s3_server.name != "rgw":
+        pytest.skip("moto does not verify X-Amz-Content-SHA256")
+    corrupting = CorruptingPartClient(
+        client.transport, client.credentials, host_header=client.host_header, region=client.region
+    )
+    with pytest.raises(errors.BadDigest, match="XAmzContentSHA256Mismatch") as caught:
+        upload_stream(corrupting, bucket, "corrupt", iter([payload(SIZE, seed=10)]), config=config())
+    assert caught.value.upload_id
+    assert open_uploads(client, bucket) == []
+    with pytest.raises(errors.ObjectDoesNotExistError):
+        client.head_object(bucket, "corrupt")
+
+
+@pytest.mark.parametrize("signature_version", ["2", "4"])
+@pytest.mark.parametrize("verify", [True, False], ids=["verified", "unverified"])
+def test_multipart_uploads_under_each_signature_and_verification(
+    client: S3Client, bucket: str, tmp_path: Path, signature_version: str, verify: bool
+) -> None:
+    """SigV2 parts carry Content-MD5, SigV4 parts a signed SHA-256, unverified ones neither."""
+    signer = S3Client(
+        client.transport, client.credentials, host_header=client.host_header, region=client.region,
+        signature_version=signature_version,
+    )
+    data = payload(SIZE, seed=11)
+    from_file = upload_file(signer, bucket, "file", write(tmp_path / "f", data), config=config(), verify=verify)
+    from_stream = upload_stream(
+        signer, bucket, "stream", iter([data]), config=config(verify_checksums=verify)
+    )
+    small = upload_stream(signer, bucket, "small", iter([b"small"]), config=config(verify_checksums=verify))
+    assert from_file.etag == from_stream.etag == md5_parts(data)
+    assert read_back(client, bucket, "file") == data == read_back(client, bucket, "stream")
+    assert small.etag == hashlib.md5(b"small").hexdigest()
+    assert small.md5_hex == (small.etag if verify else None)
 
 
 def test_failed_file_upload_is_aborted(client: S3Client, bucket: str, tmp_path: Path) -> None:

@@ -35,13 +35,16 @@ class FakeS3:
     """Just enough of S3Client for the transfer engine, with knobs to misbehave.
 
     Like the transport it reads exactly Content-Length bytes of a file body from
-    its current position, and it checks every Content-MD5.  ``part_hook(n)``
-    runs inside upload_part (to fail, block or slow a part).
+    its current position, and like a server it checks every Content-MD5 and
+    every signed payload hash.  ``part_hook(n)`` runs inside upload_part (to
+    fail, block or slow a part).  ``payload_hashes`` records what each request
+    signed (None: left to the client).
     """
 
     def __init__(
         self,
         *,
+        signature_version: str = "4",
         part_hook: Optional[Callable[[int], None]] = None,
         complete_etag: Optional[str] = None,
         put_etag: Optional[str] = None,
@@ -49,6 +52,8 @@ class FakeS3:
         abort_error: Optional[Exception] = None,
     ) -> None:
         self.retry = RetryPolicy()
+        self.signature_version = signature_version
+        self.payload_hashes: List[Tuple[str, Optional[str]]] = []
         self.part_hook = part_hook
         self.complete_etag = complete_etag
         self.put_etag = put_etag
@@ -71,8 +76,7 @@ class FakeS3:
     def names(self) -> List[str]:
         return [name for name, _ in self.calls]
 
-    @staticmethod
-    def _body(body: Any, headers: Mapping[str, str]) -> bytes:
+    def _body(self, body: Any, headers: Mapping[str, str], payload_hash: Optional[str], what: str) -> bytes:
         if isinstance(body, (bytes, bytearray, memoryview)):
             data = bytes(body)
         else:
@@ -85,11 +89,23 @@ class FakeS3:
             assert body.read(length) == data
         if "Content-MD5" in headers:
             assert headers["Content-MD5"] == base64.b64encode(md5(data)).decode()
+        if payload_hash is not None and payload_hash != "UNSIGNED-PAYLOAD":
+            assert payload_hash == hashlib.sha256(data).hexdigest()
+        with self.lock:
+            self.payload_hashes.append((what, payload_hash))
         return data
 
-    def put_object(self, bucket: str, key: str, body: Any, *, headers: Optional[Mapping[str, str]] = None) -> Headers:
+    def put_object(
+        self,
+        bucket: str,
+        key: str,
+        body: Any,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        payload_hash: Optional[str] = None,
+    ) -> Headers:
         headers = dict(headers or {})
-        data = self._body(body, headers)
+        data = self._body(body, headers, payload_hash, "put")
         self._record("put", headers)
         self.objects[key] = data
         self.etags[key] = self.put_etag if self.put_etag is not None else md5(data).hex()
@@ -102,13 +118,21 @@ class FakeS3:
         return upload_id
 
     def upload_part(
-        self, bucket: str, key: str, upload_id: str, part_number: int, body: Any, *, headers: Any = None
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        body: Any,
+        *,
+        headers: Any = None,
+        payload_hash: Optional[str] = None,
     ) -> str:
         with self.lock:
             self.active += 1
             self.peak = max(self.peak, self.active)
         try:
-            data = self._body(body, dict(headers or {}))
+            data = self._body(body, dict(headers or {}), payload_hash, "part")
             self._record("part", (part_number, dict(headers or {}), len(data)))
             if self.part_hook is not None:
                 self.part_hook(part_number)
