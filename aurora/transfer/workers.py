@@ -10,9 +10,11 @@ another thread), which bounds the wait to one part per worker.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from types import TracebackType
-from typing import Any, Callable, Generic, List, Optional, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, List, Optional, Type, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["PartRunner", "Skipped"]
 
@@ -32,6 +34,10 @@ class PartRunner(Generic[T]):
     """
 
     def __init__(self, workers: int, name: str = "aurora-transfer") -> None:
+        # Imported here, not at module level: a driver that never runs a
+        # multipart transfer need not pay for concurrent.futures (~4 ms).
+        from concurrent.futures import ThreadPoolExecutor
+
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._futures: List[Future[T]] = []
         self._stop = threading.Event()
@@ -73,6 +79,8 @@ class PartRunner(Generic[T]):
 
     def results(self) -> List[T]:
         """Wait for every task; their results in submission order, or the first failure."""
+        from concurrent.futures import FIRST_EXCEPTION, wait
+
         wait(self._futures, return_when=FIRST_EXCEPTION)
         self.check()
         return [future.result() for future in self._futures]
