@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from aurora.config import Config, Timeouts
-from aurora.core.models import ListObjectsResult as ListPage
-from aurora.core.models import ObjectInfo
 from aurora.core.profiles import parse_endpoint_url
 from aurora.core.validation import validate_bucket_name, validate_key, validate_prefix
 from aurora.drivers.base import Container, Object, StorageDriver, validate_byte_range
@@ -39,18 +37,22 @@ from aurora.errors import (
     TransferError,
 )
 from aurora.s3.client import S3Client, header_dict
-from aurora.transfer.copy import copy_object
-from aurora.transfer.download import download_file, iter_object
-from aurora.transfer.upload import UploadResult, upload_file, upload_stream
 from aurora.transport.connection import Transport
 from aurora.transport.proxy import proxy_for
 from aurora.transport.response import Headers
+
+if TYPE_CHECKING:
+    # The models and the transfer engine are imported where first used, so
+    # constructing a driver does not pay for them.
+    from aurora.core.models import ListObjectsResult as ListPage
+    from aurora.core.models import ObjectInfo
+    from aurora.transfer.upload import UploadResult
 
 __all__ = ["BaseS3StorageDriver", "S3StorageDriver", "S3MultipartUpload", "REGION_TO_HOST_MAP"]
 
 Progress = Callable[[int, Optional[int]], None]
 SseKey = Any  # 32 raw bytes or their base64 text
-Page = Tuple[Tuple[ObjectInfo, ...], Tuple[str, ...]]
+Page = Tuple[Tuple["ObjectInfo", ...], Tuple[str, ...]]
 _NO_V2_CODES = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
 
 class S3MultipartUpload:
@@ -499,6 +501,8 @@ class BaseS3StorageDriver(StorageDriver):
         if algorithm:
             limit = config.transfer.multipart_threshold
             request_headers.update(file_checksum_headers(file_path, algorithm, limit, config.transfer.io_chunk_size))
+        from aurora.transfer.upload import upload_file
+
         try:
             result = upload_file(
                 self.client,
@@ -537,6 +541,8 @@ class BaseS3StorageDriver(StorageDriver):
         if algorithm:
             data, checksum = stream_checksum_headers(iterator, algorithm, config.transfer.part_size)
             iterator, request_headers = [data], {**request_headers, **checksum}
+        from aurora.transfer.upload import upload_stream
+
         try:
             result = upload_stream(
                 self.client,
@@ -624,6 +630,8 @@ class BaseS3StorageDriver(StorageDriver):
             raise LibcloudError(
                 "File %s already exists, but overwrite_existing=False" % (target,), driver=self
             )
+        from aurora.transfer.download import download_file
+
         try:
             download_file(
                 self._reader(sse_customer_key),
@@ -668,6 +676,8 @@ class BaseS3StorageDriver(StorageDriver):
         sse_customer_key: Optional[SseKey],
     ) -> Iterator[bytes]:
         """The GET is sent now, so a missing object raises here, as in libcloud."""
+        from aurora.transfer.download import iter_object
+
         bucket, key = _names(obj)
         try:
             chunks = iter_object(
@@ -785,6 +795,8 @@ class BaseS3StorageDriver(StorageDriver):
         source_key = ex_source_sse_customer_key
         source_sse = None if source_key is None else sse_customer_headers(source_key)
         config = (ex_config or self.config).transfer
+        from aurora.transfer.copy import copy_object
+
         try:
             copy_object(
                 self.client,

@@ -16,16 +16,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import mimetypes
 import os
 import stat
 import zlib
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 from aurora.core.signing_v4 import MAX_PRESIGN_EXPIRES
 from aurora.drivers.base import DEFAULT_CONTENT_TYPE
 from aurora.errors import InvalidArgumentError
-from aurora.transfer.buffers import StreamSource, stream_filler
+
+if TYPE_CHECKING:
+    from aurora.transfer.buffers import StreamSource
 
 __all__ = [
     "SSE_C_PREFIX",
@@ -141,6 +142,8 @@ def file_checksum_headers(path: str, algorithm: str, limit: int, chunk_size: int
 
 def stream_checksum_headers(stream: StreamSource, algorithm: str, limit: int) -> Tuple[bytes, Dict[str, str]]:
     """The stream's bytes (at most ``limit``, held in memory) and their checksum headers."""
+    from aurora.transfer.buffers import stream_filler
+
     hasher = ChecksumHasher(algorithm)
     buffer = bytearray(limit + 1)
     filled = stream_filler(stream)(memoryview(buffer))
@@ -198,6 +201,8 @@ def object_headers(
     """The request headers that describe a new object, from libcloud's ``extra`` and the ``ex_`` options."""
     options: Mapping[str, Any] = extra or {}
     out: Dict[str, str] = dict(headers or {})
+    import mimetypes  # on first use, not when a driver is made
+
     content_type = options.get("content_type") or mimetypes.guess_type(file_path or object_name)[0]
     out["Content-Type"] = content_type or DEFAULT_CONTENT_TYPE
     for name, value in (options.get("meta_data") or {}).items():
