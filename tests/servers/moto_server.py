@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as c  # noqa: E402
@@ -47,8 +47,12 @@ def _pid_file(state: Path) -> Path:
     return state / "moto.pid"
 
 
-def _launch(state: Path, port: int) -> int:
-    """Start the server detached from this process and return its pid."""
+def _launch(state: Path, port: int, env: Optional[Mapping[str, str]] = None) -> int:
+    """Start the server detached from this process and return its pid.
+
+    `env` adds to (or overrides) this process's environment for the server,
+    e.g. moto's S3_UPLOAD_PART_MIN_SIZE.
+    """
     # moto.server rejects unknown options, so the marker rides in a `-c` no-op prefix.
     # moto guesses the service from a SigV4 credential scope; a SigV2 signature that
     # happens to hold four '/' is mistaken for one and answered with a 500. This
@@ -63,13 +67,17 @@ def _launch(state: Path, port: int) -> int:
     cmd = [sys.executable, "-c", code, marker(state), "-H", c.LOOPBACK, "-p", str(port)]
     with open(str(state / "moto.log"), "ab") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True)
+                                start_new_session=True, close_fds=True,
+                                env={**os.environ, **env} if env else None)
     _pid_file(state).write_text(f"{proc.pid}\n")
     return proc.pid
 
 
-def start(state: Path, port: int, timeout: float = 60.0) -> Dict[str, str]:
-    """Stop whatever ran in `state`, start a fresh server and return its env values."""
+def start(state: Path, port: int, timeout: float = 60.0, env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """Stop whatever ran in `state`, start a fresh server and return its env values.
+
+    `env` is passed to the server's environment (see `_launch`).
+    """
     began = time.monotonic()
     reason = unavailable_reason()
     if reason:
@@ -80,7 +88,7 @@ def start(state: Path, port: int, timeout: float = 60.0) -> Dict[str, str]:
     if log.exists():
         log.unlink()
     port = c.chosen_port(port)
-    pid = _launch(state, port)
+    pid = _launch(state, port, env)
 
     def failed() -> Optional[str]:
         if c.pid_alive(pid, marker(state)):
