@@ -1,9 +1,10 @@
-"""How uploads prove their bytes: signed SHA-256 parts (SigV4), Content-MD5 (SigV2 and single
-PUTs), nothing at all with verify off; the composite ETag from the server's part ETags; retries
-re-signing the same payload hash; short streams never allocating a whole part."""
+"""How uploads prove their bytes: Content-MD5 by default, signed SHA-256 parts when asked (SigV4
+only), nothing at all with verify off; the composite ETag from the server's part ETags; retries
+re-sending the same proof; short streams never allocating a whole part."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 from pathlib import Path
@@ -54,10 +55,24 @@ def big_file(tmp_path: Path) -> Tuple[Path, bytes]:
 # -- which proof each body carries ----------------------------------------------------
 
 
-def test_sigv4_stream_parts_sign_their_sha256_and_send_no_content_md5() -> None:
+@pytest.mark.parametrize("signature_version", ["2", "4"])
+def test_parts_send_content_md5_by_default(big_file: Tuple[Path, bytes], signature_version: str) -> None:
+    path, data = big_file
+    client = FakeS3(signature_version=signature_version)
+    upload_file(client, BUCKET, KEY, path, config=config())
+    upload_from_filler(client, BUCKET, "k2", stream_filler([data[:25]]), config=config(), part_sizes=fixed(10))
+    records = part_records(client)
+    assert len(records) == 6
+    assert all("Content-MD5" in headers for _, headers in records)
+    assert part_hashes(client) == [None] * 6  # FakeS3 checked each Content-MD5 against the bytes
+
+
+def test_sigv4_stream_parts_sign_their_sha256_and_send_no_content_md5_when_asked() -> None:
     client = FakeS3(signature_version="4")
     data = payload(25)
-    result = upload_from_filler(client, BUCKET, KEY, stream_filler([data]), config=config(), part_sizes=fixed(10))
+    result = upload_from_filler(
+        client, BUCKET, KEY, stream_filler([data]), config=config(), part_sizes=fixed(10), part_sha256=True
+    )
     assert client.objects[KEY] == data
     for _, headers in part_records(client):
         assert "Content-MD5" not in headers
@@ -65,10 +80,12 @@ def test_sigv4_stream_parts_sign_their_sha256_and_send_no_content_md5() -> None:
     assert result.etag == multipart_etag([md5(data[i : i + 10]) for i in (0, 10, 20)])
 
 
-def test_sigv4_file_parts_sign_their_sha256_and_send_no_content_md5(big_file: Tuple[Path, bytes]) -> None:
+def test_sigv4_file_parts_sign_their_sha256_and_send_no_content_md5_when_asked(
+    big_file: Tuple[Path, bytes]
+) -> None:
     path, data = big_file
     client = FakeS3(signature_version="4")
-    result = upload_file(client, BUCKET, KEY, path, config=config())
+    result = upload_file(client, BUCKET, KEY, path, config=config(), part_sha256=True)
     assert client.objects[KEY] == data and result.part_count == 3
     for _, headers in part_records(client):
         assert "Content-MD5" not in headers
@@ -76,11 +93,13 @@ def test_sigv4_file_parts_sign_their_sha256_and_send_no_content_md5(big_file: Tu
     assert sorted(part_hashes(client)) == sorted(expected)  # type: ignore[type-var]
 
 
-def test_sigv2_parts_send_content_md5_and_sign_no_payload(big_file: Tuple[Path, bytes]) -> None:
+def test_sigv2_parts_send_content_md5_even_when_sha256_is_asked(big_file: Tuple[Path, bytes]) -> None:
     path, data = big_file
     client = FakeS3(signature_version="2")
-    upload_file(client, BUCKET, KEY, path, config=config())
-    upload_from_filler(client, BUCKET, "k2", stream_filler([data[:25]]), config=config(), part_sizes=fixed(10))
+    upload_file(client, BUCKET, KEY, path, config=config(), part_sha256=True)
+    upload_from_filler(
+        client, BUCKET, "k2", stream_filler([data[:25]]), config=config(), part_sizes=fixed(10), part_sha256=True
+    )
     records = part_records(client)
     assert len(records) == 6
     assert all("Content-MD5" in headers for _, headers in records)
@@ -111,7 +130,9 @@ def test_verify_off_hashes_nothing_and_sends_unsigned_payloads(
     monkeypatch.setattr(integrity, "hash_window", no_hashing)
     small = tmp_path / "small"
     small.write_bytes(b"tiny")
-    options: Dict[str, Any] = {"verify": False} if how == "verify" else {}
+    options: Dict[str, Any] = {"part_sha256": True}
+    if how == "verify":
+        options["verify"] = False
     cfg = config(verify_checksums=how != "verify_checksums")
     client = FakeS3(signature_version=signature_version)
     upload_file(client, BUCKET, "big", big_file[0], config=cfg, **options)
@@ -152,18 +173,23 @@ def test_sigv4_composite_etag_is_checked_against_the_part_etags_the_server_retur
     """A server that acknowledged part 2 with one ETag but assembled another part is caught."""
     client = LyingPartEtags(lambda n, data, real: "0" * 32 if n == 2 else real)
     with pytest.raises(errors.ObjectHashMismatchError, match="differs") as caught:
-        upload_from_filler(client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10))
+        upload_from_filler(
+            client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10), part_sha256=True
+        )
     assert caught.value.upload_id == "upload-0"
 
 
 def test_sigv4_part_etags_that_are_not_md5s_fail_the_check_unless_encrypted() -> None:
     client = LyingPartEtags(lambda n, data, real: "not-an-md5")
     with pytest.raises(errors.ObjectHashMismatchError, match="not MD5s"):
-        upload_from_filler(client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10))
+        upload_from_filler(
+            client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10), part_sha256=True
+        )
     sse_c = {"x-amz-server-side-encryption-customer-algorithm": "AES256"}
     client = LyingPartEtags(lambda n, data, real: "not-an-md5")
     result = upload_from_filler(
-        client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10), headers=sse_c
+        client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10), headers=sse_c,
+        part_sha256=True,
     )
     assert result.part_count == 3
 
@@ -188,7 +214,7 @@ class MultipartServer:
 
     def __init__(self, flaky_part: int) -> None:
         self.flaky_part = flaky_part
-        self.attempts: List[Tuple[int, str, bytes]] = []
+        self.attempts: List[Tuple[int, str, str, bytes]] = []
         self.parts: Dict[int, bytes] = {}
         self.lock = threading.Lock()
 
@@ -210,17 +236,20 @@ class MultipartServer:
             return Response(200, "OK", {}, b"<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
                             b"<UploadId>up-1</UploadId></InitiateMultipartUploadResult>")
         if method == "PUT" and "partNumber" in query:
-            return self._part(int(query["partNumber"]), signed, data)
+            content_md5 = {k.lower(): v for k, v in headers.items()}.get("content-md5", "")
+            if content_md5 and content_md5 != base64.b64encode(md5(data)).decode():
+                return Response(400, "Bad Request", {}, b"<Error><Code>BadDigest</Code></Error>")
+            return self._part(int(query["partNumber"]), signed, content_md5, data)
         if method == "POST":
             etag = multipart_etag([md5(self.parts[n]) for n in sorted(self.parts)])
             return Response(200, "OK", {}, b"<CompleteMultipartUploadResult><ETag>&quot;%s&quot;</ETag>"
                             b"</CompleteMultipartUploadResult>" % etag.encode())
         return Response(200, "OK", {"ETag": '"%s"' % md5(data).hex()}, b"")
 
-    def _part(self, number: int, signed: str, data: bytes) -> Response:
+    def _part(self, number: int, signed: str, content_md5: str, data: bytes) -> Response:
         with self.lock:
-            self.attempts.append((number, signed, data))
-            first = [n for n, _, _ in self.attempts].count(number) == 1
+            self.attempts.append((number, signed, content_md5, data))
+            first = [attempt[0] for attempt in self.attempts].count(number) == 1
             if number == self.flaky_part and first:
                 return Response(500, "Internal Server Error", {}, b"<Error><Code>InternalError</Code></Error>")
             self.parts[number] = data
@@ -241,22 +270,27 @@ def real_client(server: MultipartServer) -> S3Client:
     )
 
 
+@pytest.mark.parametrize("part_sha256", [True, False], ids=["sha256", "md5"])
 @pytest.mark.parametrize("source", ["file", "stream"])
-def test_a_retried_part_resends_the_same_bytes_signed_with_the_same_hash(
-    big_file: Tuple[Path, bytes], source: str
+def test_a_retried_part_resends_the_same_bytes_with_the_same_proof(
+    big_file: Tuple[Path, bytes], source: str, part_sha256: bool
 ) -> None:
     path, data = big_file
     server = MultipartServer(flaky_part=2)
     client = real_client(server)
     cfg = config(max_concurrency=2)
     if source == "file":
-        result = upload_file(client, BUCKET, KEY, path, config=cfg)
+        result = upload_file(client, BUCKET, KEY, path, config=cfg, part_sha256=part_sha256)
     else:
-        result = upload_stream(client, BUCKET, KEY, [data], config=cfg)
+        result = upload_stream(client, BUCKET, KEY, [data], config=cfg, part_sha256=part_sha256)
     assert b"".join(server.parts[n] for n in sorted(server.parts)) == data
-    tries = [(signed, sent) for number, signed, sent in server.attempts if number == 2]
+    tries = [attempt[1:] for attempt in server.attempts if attempt[0] == 2]
     assert len(tries) == 2 and tries[0] == tries[1]
-    assert tries[0][0] == sha256_hex(data[5 * MiB : 10 * MiB])
+    part = data[5 * MiB : 10 * MiB]
+    if part_sha256:
+        assert tries[0][:2] == (sha256_hex(part), "")
+    else:
+        assert tries[0][:2] == (UNSIGNED_PAYLOAD, base64.b64encode(md5(part)).decode())
     assert result.etag == multipart_etag([md5(data[i : i + 5 * MiB]) for i in range(0, len(data), 5 * MiB)])
 
 
