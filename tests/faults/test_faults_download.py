@@ -84,7 +84,10 @@ def test_download_survives_faults_within_the_budget(
     assert rule.fired == rule.times
     assert target.read_bytes() == data
     assert leftovers(tmp_path) == ["downloaded"]
-    if fault in MID_BODY_FAULTS:
+    # A TCP reset makes the kernel drop what the client had not read yet, so whether any
+    # body byte got through before it depends on scheduling; the other mid-body faults
+    # (FIN, short body, stall) always leave a resumable prefix.
+    if fault in MID_BODY_FAULTS and fault != "reset-mid-body":
         assert resumed(proxy, mode), [r.header("range") for r in proxy.seen(is_get)]
 
 
@@ -107,7 +110,7 @@ def test_range_download_resumes_inside_its_range(
     s3_server: Any, proxy: FaultProxy, bucket: str, stored: Tuple[str, bytes], tmp_path: Path
 ) -> None:
     key, data = stored
-    proxy.add_rule(is_get, Reset(after_bytes=MID_BODY), times=2)
+    proxy.add_rule(is_get, Close(after_bytes=MID_BODY), times=2)  # FIN: the bytes sent before it arrive
     target = tmp_path / "range"
     with closing(make_driver(s3_server, proxy.host, proxy.port)) as driver:
         obj = driver.get_object(bucket, key)
