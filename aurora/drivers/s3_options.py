@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import os
 import stat
 import zlib
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
-from aurora.core.signing_v4 import MAX_PRESIGN_EXPIRES
 from aurora.drivers.base import DEFAULT_CONTENT_TYPE
 from aurora.errors import InvalidArgumentError
 
@@ -69,6 +67,8 @@ def _key_bytes(key: KeyMaterial) -> bytes:
 
 def sse_customer_headers(key: KeyMaterial) -> Dict[str, str]:
     """The three SSE-C headers for ``key`` (sent on PUT, every part, GET and HEAD)."""
+    import hashlib  # on first use: making a driver needs no hashing
+
     raw = _key_bytes(key)
     return {
         SSE_C_PREFIX + "algorithm": "AES256",
@@ -95,6 +95,8 @@ class ChecksumHasher:
         if name not in CHECKSUM_ALGORITHMS:
             raise InvalidArgumentError("ex_checksum_algorithm must be 'SHA256' or 'CRC32', not %r" % (algorithm,))
         self.algorithm = name
+        import hashlib
+
         self._sha = hashlib.sha256() if name == "SHA256" else None
         self._crc = 0
 
@@ -225,6 +227,8 @@ def presign_seconds(hours: Any) -> int:
     """libcloud's ``ex_expiry`` (hours) as whole seconds, 1 s to 7 days."""
     if isinstance(hours, bool) or not isinstance(hours, (int, float)):
         raise InvalidArgumentError("ex_expiry must be a number of hours, not %r" % (hours,))
+    from aurora.core.signing_v4 import MAX_PRESIGN_EXPIRES
+
     seconds = int(round(hours * 3600))
     if not 1 <= seconds <= MAX_PRESIGN_EXPIRES:
         raise InvalidArgumentError("ex_expiry must be between 1 second and 168 hours (7 days), not %r hours" % (hours,))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
 import ipaddress
 import logging
 import random as _random
@@ -22,7 +21,6 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from aurora.config import RetryPolicy
-from aurora.core import signing_v2, signing_v4
 from aurora.core.credentials import Credentials
 from aurora.core.encoding import encode_path
 from aurora.core.http import HttpRequest
@@ -283,6 +281,8 @@ class S3Client:
         ``bucket_in_host`` names the bucket of a virtual-hosted request, which
         SigV2 still signs at the start of its resource (SigV4 signs the Host).
         """
+        from aurora.core import signing_v2, signing_v4  # with hashlib, on the first request
+
         creds = self.credentials
         if self.signature_version == "4":
             added = signing_v4.sign_v4(
@@ -295,6 +295,10 @@ class S3Client:
     def _payload_hash(self, body: object, given: Optional[str]) -> str:
         if given is not None:
             return given
+        import hashlib
+
+        from aurora.core import signing_v4
+
         if body is None:
             return signing_v4.EMPTY_SHA256
         if _is_bytes(body) and len(body) <= 1024 * 1024:  # type: ignore[arg-type]
@@ -680,6 +684,8 @@ class S3Client:
             query=query,
             headers=(("Host", host_header),) + tuple(extra.items()),
         )
+        from aurora.core import signing_v2, signing_v4
+
         creds = self.credentials
         now = self.now()
         if self.signature_version == "4":
@@ -724,6 +730,8 @@ def copy_source(bucket: str, key: str) -> str:
 
 def content_md5(data: Union[bytes, bytearray, memoryview]) -> str:
     """The ``Content-MD5`` header value for ``data``."""
+    import hashlib
+
     return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
 
 
