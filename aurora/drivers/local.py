@@ -552,16 +552,24 @@ class LocalStorageDriver(StorageDriver):
         path = root
         for part in parts:
             path = os.path.join(path, part)
+            self._ensure_folder(path, key, metadata)
+        return path
+
+    def _ensure_folder(self, path: str, key: str, metadata: bool) -> None:
+        """Make ``path`` a folder, racing concurrent writers and the pruning of empty folders."""
+        for _ in range(ATTEMPTS):
             try:
                 os.mkdir(path)
+                return
             except FileExistsError:
                 if os.path.isdir(path):
-                    continue
-                if not metadata:
-                    raise self._conflict(key, path) from None
-                unlink_quietly(path)  # a stale sidecar where a sidecar folder belongs
-                os.mkdir(path)
-        return path
+                    return
+                if os.path.lexists(path):  # a file stands where a folder belongs
+                    if not metadata:
+                        raise self._conflict(key, path) from None
+                    unlink_quietly(path)  # a stale sidecar where a sidecar folder belongs
+                # else it vanished between mkdir and the check (a concurrent prune): again
+        raise FileNotFoundError(errno.ENOENT, "a folder kept vanishing while it was made", path)
 
     def delete_object(self, obj: Object) -> bool:
         """Delete the object, its sidecar and the folders it leaves empty (never the container's).
