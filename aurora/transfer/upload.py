@@ -149,7 +149,7 @@ def upload_file(
     check = verify and config.verify_checksums
     if size <= config.multipart_threshold:
         return _put_file(client, bucket, key, path, size, config, headers, meter, check)
-    proof = part_check(client, check, part_sha256)
+    proof = part_check(client, check, part_sha256 or config.part_sha256)
     return _multipart_file(client, bucket, key, path, plan_parts(size, config.part_size), config, headers, meter, proof)
 
 
@@ -328,7 +328,7 @@ def upload_from_filler(
 ) -> UploadResult:
     """:func:`upload_stream` with the part size of part ``n`` given by ``part_sizes(n)``."""
     meter = ProgressMeter(progress)
-    proof = part_check(client, verify and config.verify_checksums, part_sha256)
+    proof = part_check(client, verify and config.verify_checksums, part_sha256 or config.part_sha256)
     return _StreamUpload(client, bucket, key, fill, config, part_sizes, headers, meter, proof).run()
 
 

@@ -5,6 +5,7 @@ re-sending the same proof; short streams never allocating a whole part."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import threading
 from pathlib import Path
@@ -349,3 +350,13 @@ def test_streams_round_trip_whatever_the_probe_and_part_sizes(chunks: List[bytes
     assert client.objects[KEY] == data and result.size == len(data)
     expected_parts = 0 if len(data) <= part else -(-len(data) // part)
     assert result.part_count == expected_parts
+
+
+def test_the_config_field_asks_for_signed_sha256_parts(big_file: Tuple[Path, bytes]) -> None:
+    path, data = big_file
+    client = FakeS3(signature_version="4")
+    sha_config = dataclasses.replace(config(), part_sha256=True)
+    upload_file(client, BUCKET, KEY, path, config=sha_config)
+    assert all("Content-MD5" not in headers for _, headers in part_records(client))
+    expected = [sha256_hex(data[i : i + 5 * MiB]) for i in range(0, len(data), 5 * MiB)]
+    assert sorted(part_hashes(client)) == sorted(expected)  # type: ignore[type-var]
