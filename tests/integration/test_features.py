@@ -24,6 +24,7 @@ from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 import pytest
 from _forward_proxy import ForwardProxy
+from test_driver_api import payload  # type: ignore[import-not-found]
 
 import aurora
 from aurora import Provider, get_driver
@@ -76,11 +77,6 @@ def driver(request: pytest.FixtureRequest, s3_server: Any) -> Iterator[BaseS3Sto
 @pytest.fixture
 def container(driver: BaseS3StorageDriver, bucket_name: str) -> aurora.Container:
     return driver.create_container(bucket_name)
-
-
-def payload(size: int, seed: int = 0) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest()
-    return (block * (size // len(block) + 1))[:size]
 
 
 def fetch(url: str, method: str = "GET", data: Optional[bytes] = None, headers: Optional[Mapping[str, str]] = None
