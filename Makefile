@@ -36,10 +36,11 @@ ceph:
 		echo "ceph: missing$$missing and cannot install (needs root and apt-get); RGW tests will not run"; \
 	fi
 
-## lint: ruff and mypy --strict; both run even when the first fails
+## lint: ruff check, ruff format --check and mypy --strict; both run even when the first fails
 lint: venv
 	@rc=0; \
-	$(VPY) -m ruff check aurora tests || rc=1; \
+	$(VPY) -m ruff check aurora tests benchmarks examples || rc=1; \
+	$(VPY) -m ruff format --check aurora tests benchmarks examples || rc=1; \
 	$(VPY) -m mypy --strict aurora || rc=1; \
 	exit $$rc
 

@@ -110,9 +110,7 @@ class TransferConfig:
 
     def __post_init__(self) -> None:
         if not MIN_PART_SIZE <= self.part_size <= MAX_PART_SIZE:
-            raise InvalidArgumentError(
-                "part_size must be between 5 MiB and 5 GiB, not %r" % (self.part_size,)
-            )
+            raise InvalidArgumentError("part_size must be between 5 MiB and 5 GiB, not %r" % (self.part_size,))
         if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
             raise InvalidArgumentError("max_concurrency must be an integer >= 1, not %r" % (self.max_concurrency,))
         _positive("multipart_threshold", self.multipart_threshold)

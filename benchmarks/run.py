@@ -100,9 +100,11 @@ def aurora_snapshot(work: Path, source: str) -> Tuple[Optional[Path], str]:
 
     With ``source == "worktree"`` there is no copy and the working tree is measured.
     """
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, check=True
-    ).stdout.decode().strip()
+    commit = (
+        subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, check=True)
+        .stdout.decode()
+        .strip()
+    )
     if source == "worktree":
         return None, commit + " + working tree"
     target = work / ("aurora-" + commit)
@@ -298,9 +300,7 @@ class Bench:
     def run_import(self, client: ClientSpec) -> Dict[str, Any]:
         """``python -c 'import X; construct'`` timed from spawn to exit; the child reports its VmHWM."""
         code = (
-            "import time as _t\n_t0 = _t.perf_counter()\n"
-            + construct_code(client.base)
-            + "_t1 = _t.perf_counter()\n"
+            "import time as _t\n_t0 = _t.perf_counter()\n" + construct_code(client.base) + "_t1 = _t.perf_counter()\n"
             "for _l in open('/proc/self/status'):\n"
             "    if _l.startswith(('VmHWM:', 'VmRSS:')): print(_l.split()[0], _l.split()[1])\n"
             "print('inproc', _t1 - _t0)\n"
@@ -400,7 +400,7 @@ def render(bench: Bench, info: Dict[str, str], args: argparse.Namespace) -> str:
     table = markdown(summaries, evaluate_targets(summaries), labels)
     note = (
         "Medians of %d runs per client (import: %d), alternating clients, each run in a fresh interpreter. "
-        "Peak RSS is the child's VmHWM (interpreter and imports included); \"before op\" is its RSS once the "
+        'Peak RSS is the child\'s VmHWM (interpreter and imports included); "before op" is its RSS once the '
         "client was constructed and the input prepared. CPU is the child's user+system time and the RGW "
         "daemons' (radosgw, OSD, monitor) during the run." % (args.reps, args.import_reps)
     )

@@ -82,8 +82,13 @@ def make_driver(env: Dict[str, str]) -> BaseS3StorageDriver:
         retry=RetryPolicy(max_attempts=5, backoff_base=0.05, backoff_max=2.0),
     )
     driver = get_driver(Provider.AURORAOBJECTS)(
-        env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], secure=url.scheme == "https",
-        host=url.hostname, port=url.port, region=env.get("AWS_DEFAULT_REGION"), ex_config=config,
+        env["AWS_ACCESS_KEY_ID"],
+        env["AWS_SECRET_ACCESS_KEY"],
+        secure=url.scheme == "https",
+        host=url.hostname,
+        port=url.port,
+        region=env.get("AWS_DEFAULT_REGION"),
+        ex_config=config,
     )
     assert isinstance(driver, BaseS3StorageDriver)
     return driver
@@ -109,8 +114,9 @@ class Tally:
             if error is not None:
                 self.errors[name] += 1
                 if len(self.first_errors) < 5:
-                    self.first_errors.append("%s: %s" % (name, "".join(
-                        traceback.format_exception_only(type(error), error)).strip()))
+                    self.first_errors.append(
+                        "%s: %s" % (name, "".join(traceback.format_exception_only(type(error), error)).strip())
+                    )
             elif not ok:
                 self.mismatches[name] += 1
 
@@ -159,8 +165,9 @@ class Worker:
     def multipart(self) -> bool:
         key, seed, size = self._new_key(), self.rng.getrandbits(32), 5 * MiB + self.rng.randint(1, MiB)
         data = payload(seed, size)
-        obj = self.driver.upload_object_via_stream((data[i : i + MiB] for i in range(0, size, MiB)),
-                                                   self.container, key)
+        obj = self.driver.upload_object_via_stream(
+            (data[i : i + MiB] for i in range(0, size, MiB)), self.container, key
+        )
         self.keys[key] = (seed, size)
         return obj.hash is not None and obj.hash.endswith("-2")
 
@@ -181,8 +188,11 @@ class Worker:
 
     def stream(self) -> bool:
         key, seed, size = self._pick()
-        chunks = list(self.driver.download_object_as_stream(self.driver.get_object(self.container.name, key),
-                                                            chunk_size=self.rng.randint(1, 64 * 1024)))
+        chunks = list(
+            self.driver.download_object_as_stream(
+                self.driver.get_object(self.container.name, key), chunk_size=self.rng.randint(1, 64 * 1024)
+            )
+        )
         return b"".join(chunks) == payload(seed, size)
 
     def list(self) -> bool:
@@ -210,27 +220,38 @@ def report(tally: Tally, elapsed: float, rss: Tuple[int, int, int], peak: int, o
     total = sum(tally.done.values())
     out("soak: %d operations in %.0f s: %.1f ops/s" % (total, elapsed, total / max(elapsed, 1e-9)))
     for name, _ in OPERATIONS:
-        out("  %-10s %8d done  %4d errors  %4d wrong reads" % (
-            name, tally.done[name], tally.errors[name], tally.mismatches[name]))
+        out(
+            "  %-10s %8d done  %4d errors  %4d wrong reads"
+            % (name, tally.done[name], tally.errors[name], tally.mismatches[name])
+        )
     start, warm, end = rss
-    out("  memory: RSS %d KiB at start, %d KiB after warm-up, %d KiB at end (%+d KiB since warm-up), "
-        "peak %d KiB" % (start, warm, end, end - warm, peak))
+    out(
+        "  memory: RSS %d KiB at start, %d KiB after warm-up, %d KiB at end (%+d KiB since warm-up), "
+        "peak %d KiB" % (start, warm, end, end - warm, peak)
+    )
     for line in tally.first_errors:
         out("  first errors: " + line)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=float(os.environ.get("AURORA_SOAK_SECONDS", "600")),
-                        help="seconds of load (default $AURORA_SOAK_SECONDS or 600)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=float(os.environ.get("AURORA_SOAK_SECONDS", "600")),
+        help="seconds of load (default $AURORA_SOAK_SECONDS or 600)",
+    )
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--env", default=os.environ.get("AURORA_TEST_RGW_ENV"),
-                        help="server env file (default $AURORA_TEST_RGW_ENV)")
+    parser.add_argument(
+        "--env", default=os.environ.get("AURORA_TEST_RGW_ENV"), help="server env file (default $AURORA_TEST_RGW_ENV)"
+    )
     parser.add_argument("--progress", type=float, default=60.0, help="seconds between progress lines")
     args = parser.parse_args(argv)
     if not args.env or not Path(args.env).is_file():
-        print("soak: no server: pass --env FILE or run under scripts/servers.sh (RGW needs root and Ceph)",
-              file=sys.stderr)
+        print(
+            "soak: no server: pass --env FILE or run under scripts/servers.sh (RGW needs root and Ceph)",
+            file=sys.stderr,
+        )
         return 2
     if args.duration <= 0 or args.threads < 1:
         parser.error("--duration and --threads must be positive")
@@ -243,8 +264,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     started = time.monotonic()
     deadline = started + args.duration
     workers = [Worker(index, driver, bucket, tally) for index in range(args.threads)]
-    threads = [threading.Thread(target=worker.run, args=(deadline,), name="soak-%d" % worker.index, daemon=True)
-               for worker in workers]
+    threads = [
+        threading.Thread(target=worker.run, args=(deadline,), name="soak-%d" % worker.index, daemon=True)
+        for worker in workers
+    ]
     for thread in threads:
         thread.start()
     warm_at, rss_warm = started + args.duration / 10, 0
@@ -259,8 +282,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                     rss_warm = rss_kib()
                 if now >= next_progress:
                     next_progress += args.progress
-                    print("soak: %.0f s, %d operations, %d errors, RSS %d KiB" % (
-                        now - started, sum(tally.done.values()), sum(tally.errors.values()), rss_kib()), flush=True)
+                    print(
+                        "soak: %.0f s, %d operations, %d errors, RSS %d KiB"
+                        % (now - started, sum(tally.done.values()), sum(tally.errors.values()), rss_kib()),
+                        flush=True,
+                    )
     finally:
         elapsed = time.monotonic() - started
         rss_end = rss_kib()

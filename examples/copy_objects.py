@@ -49,8 +49,10 @@ def main() -> int:
         other_bucket = driver.ex_copy_object(original, target, "q1.txt")
         for copy in (same_bucket, other_bucket):
             stored = driver.get_object(copy.container.name, copy.name)
-            print("copied to %s/%s: %d bytes, metadata %s" % (copy.container.name, copy.name, stored.size,
-                                                              stored.meta_data))
+            print(
+                "copied to %s/%s: %d bytes, metadata %s"
+                % (copy.container.name, copy.name, stored.size, stored.meta_data)
+            )
 
         replaced = driver.ex_copy_object(
             original, target, "q1.csv", extra={"content_type": "text/csv", "meta_data": {"team": "audit"}}

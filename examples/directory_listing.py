@@ -27,11 +27,11 @@ TREE = [
 def walk(driver: BaseS3StorageDriver, container: Container, prefix: str = "", depth: int = 0) -> Iterator[str]:
     """Lines of an indented tree, one listing per "directory" (prefixes first, then files)."""
     for folder in driver.ex_list_prefixes(container, prefix=prefix, delimiter="/"):
-        yield "  " * depth + folder[len(prefix):]
+        yield "  " * depth + folder[len(prefix) :]
         if folder != "logs/":  # 1,200 files: counted below instead of printed
             yield from walk(driver, container, folder, depth + 1)
     for obj in driver.iterate_container_objects(container, prefix=prefix, ex_delimiter="/"):
-        yield "  " * depth + obj.name[len(prefix):] + "  (%d bytes)" % obj.size
+        yield "  " * depth + obj.name[len(prefix) :] + "  (%d bytes)" % obj.size
 
 
 def main() -> int:

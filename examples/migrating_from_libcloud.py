@@ -50,8 +50,12 @@ def main() -> int:
 
             # aurora: above 8 MiB this becomes a parallel multipart upload, and the
             # ETag is checked against what was sent (multipart ETags included).
-            obj = driver.upload_object(file_path=source, container=container, object_name="docs/notes.txt",
-                                       extra={"meta_data": {"origin": "libcloud-script"}})
+            obj = driver.upload_object(
+                file_path=source,
+                container=container,
+                object_name="docs/notes.txt",
+                extra={"meta_data": {"origin": "libcloud-script"}},
+            )
             print("uploaded", obj.name, obj.size, "bytes")
 
             # aurora: a stream shorter than one part goes as a single PUT; longer
@@ -60,8 +64,9 @@ def main() -> int:
             # (SigV2) it fails with SignatureDoesNotMatch: its signer leaves out
             # the ?uploads sub-resource.  This is the one line of this script that
             # does not work with the libcloud imports.
-            driver.upload_object_via_stream(iterator=iter([b"generated ", b"content\n"]), container=container,
-                                            object_name="docs/generated.txt")
+            driver.upload_object_via_stream(
+                iterator=iter([b"generated ", b"content\n"]), container=container, object_name="docs/generated.txt"
+            )
 
             # aurora: listings page past 1,000 keys, as libcloud's do.
             for item in container.list_objects(prefix="docs/"):
@@ -71,14 +76,14 @@ def main() -> int:
             # aurora: the download goes to a temporary file beside the target and is
             # renamed into place only when complete and its MD5 matches; libcloud
             # writes the target in place and buffers the whole object in memory.
-            driver.download_object(driver.get_object(container.name, "docs/notes.txt"), target,
-                                   overwrite_existing=True)
+            driver.download_object(driver.get_object(container.name, "docs/notes.txt"), target, overwrite_existing=True)
             with open(target, "rb") as handle:
                 same = handle.read() == b"first line\nsecond line\n"
             print("downloaded:", "same bytes" if same else "DIFFERENT bytes")
 
-            streamed = b"".join(driver.download_object_as_stream(driver.get_object(container.name,
-                                                                                    "docs/generated.txt")))
+            streamed = b"".join(
+                driver.download_object_as_stream(driver.get_object(container.name, "docs/generated.txt"))
+            )
             print("streamed:", streamed.decode().strip())
 
         try:

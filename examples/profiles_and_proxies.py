@@ -47,8 +47,9 @@ class LoggingProxy(BaseHTTPRequestHandler):
         for name, value in answer.getheaders():
             if name.lower() not in skip | {"transfer-encoding"}:
                 self.send_header(name, value)
-        self.send_header("Content-Length", answer.getheader("Content-Length", "0") if self.command == "HEAD"
-                         else str(len(data)))
+        self.send_header(
+            "Content-Length", answer.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data))
+        )
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)

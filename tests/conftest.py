@@ -71,8 +71,15 @@ def _server_info(env: Dict[str, str]) -> ServerInfo:
 
 def _run_server_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, str(SERVER_SCRIPTS[name])] + list(args)
-    return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def _unavailable_reason(name: str) -> Optional[str]:
@@ -83,7 +90,7 @@ def _unavailable_reason(name: str) -> Optional[str]:
     if done.returncode == 0:
         return None
     reason = done.stdout.strip() or f"its check failed (exit {done.returncode})"
-    return reason[len(name) + 2:] if reason.startswith(name + ": ") else reason
+    return reason[len(name) + 2 :] if reason.startswith(name + ": ") else reason
 
 
 _SERVER_NOTES: List[str] = []
@@ -152,8 +159,7 @@ def s3_server(request: pytest.FixtureRequest, _started_servers: _StartedServers)
     done = _run_server_script(name, "status", "--dir", str(Path(env_file).resolve().parent))
     if done.returncode != 0 or not Path(env_file).is_file():
         answer = done.stdout.strip()
-        pytest.fail(f"{SERVER_ENV_VARS[name]}={env_file} names a server that does not answer: {answer}",
-                    pytrace=False)
+        pytest.fail(f"{SERVER_ENV_VARS[name]}={env_file} names a server that does not answer: {answer}", pytrace=False)
     return _server_info(_read_env_file(Path(env_file)))
 
 
@@ -171,8 +177,11 @@ def boto3_client_for(server: ServerInfo, signature_version: str = "s3v4") -> Any
         options["request_checksum_calculation"] = "when_required"
         options["response_checksum_validation"] = "when_required"
     return boto3.client(
-        "s3", endpoint_url=server.endpoint_url, region_name=server.region,
-        aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key,
+        "s3",
+        endpoint_url=server.endpoint_url,
+        region_name=server.region,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
         config=Config(**options),
     )
 
@@ -207,8 +216,10 @@ def empty_and_delete_bucket(client: Any, bucket: str) -> bool:
             for upload in uploads:
                 client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
             page = client.list_object_versions(Bucket=bucket)
-            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                      for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            doomed = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
             if not uploads and not doomed:
                 break
             if doomed:

@@ -149,8 +149,12 @@ def delete_keys(session: Session, bucket: str, keys: List[str], dry_run: bool = 
             if key in refused:
                 failed += 1
                 problem = refused[key]
-                refusal = S3ResponseError("%s: %s" % (problem.code or "Error", problem.message or "refused"),
-                                          code=problem.code, container_name=bucket, object_name=key)
+                refusal = S3ResponseError(
+                    "%s: %s" % (problem.code or "Error", problem.message or "refused"),
+                    code=problem.code,
+                    container_name=bucket,
+                    object_name=key,
+                )
                 session.fail("delete", "s3://%s/%s" % (bucket, key), refusal)
             else:
                 session.report("delete", "s3://%s/%s" % (bucket, key))
@@ -208,8 +212,13 @@ def run_stat(session: Session) -> int:
         session.print(json_line(record))
         return 0
     session.print("URL: %s" % url)
-    for label, field in (("Size", "size"), ("ETag", "etag"), ("Content-Type", "content_type"),
-                         ("Last-Modified", "last_modified"), ("Storage-Class", "storage_class")):
+    for label, field in (
+        ("Size", "size"),
+        ("ETag", "etag"),
+        ("Content-Type", "content_type"),
+        ("Last-Modified", "last_modified"),
+        ("Storage-Class", "storage_class"),
+    ):
         if record[field] is not None:
             session.print("%s: %s" % (label, record[field]))
     for name, value in sorted(record["metadata"].items()):
@@ -247,4 +256,3 @@ def run_presign(session: Session) -> int:
         return 1
     session.print(signed)
     return 0
-

@@ -112,8 +112,9 @@ def _recursive_jobs(session: Session, source: Location, destination: Location) -
         name = obj.name[len(prefix) :]
         if isinstance(destination, S3Url):
             if name:
-                yield Job(S3Url(source.bucket, obj.name), S3Url(destination.bucket, join_key(destination.key, name)),
-                          obj)
+                yield Job(
+                    S3Url(source.bucket, obj.name), S3Url(destination.bucket, join_key(destination.key, name)), obj
+                )
         elif name and not name.endswith("/"):  # "folder" marker objects have no file to become
             assert isinstance(destination, LocalPath)
             url = S3Url(source.bucket, obj.name)

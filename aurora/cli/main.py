@@ -99,4 +99,3 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
             return run(session)
     except KeyboardInterrupt:  # a second Ctrl-C during cleanup
         return EXIT_INTERRUPTED
-

@@ -66,9 +66,7 @@ def _add_global(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group.add_argument(
         "--no-verify-ssl", action="store_true", default=default(False), help="do not verify TLS certificates"
     )
-    group.add_argument(
-        "--debug", action="store_true", default=default(False), help="log requests and show tracebacks"
-    )
+    group.add_argument("--debug", action="store_true", default=default(False), help="log requests and show tracebacks")
 
 
 def _output_options(parser: argparse.ArgumentParser, dry_run: bool = True) -> None:
@@ -80,12 +78,8 @@ def _output_options(parser: argparse.ArgumentParser, dry_run: bool = True) -> No
         )
 
 
-def _command(
-    commands: Any, common: argparse.ArgumentParser, name: str, summary: str
-) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = commands.add_parser(
-        name, parents=[common], help=summary, description=summary
-    )
+def _command(commands: Any, common: argparse.ArgumentParser, name: str, summary: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(name, parents=[common], help=summary, description=summary)
     return parser
 
 
@@ -134,11 +128,19 @@ def _add_object_commands(commands: Any, common: argparse.ArgumentParser) -> None
     presign = _command(commands, common, "presign", "print a URL that works without credentials")
     presign.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
     presign.add_argument(
-        "--expires-in", "--expires", dest="expires_in", type=_expires, default=3600, metavar="S",
+        "--expires-in",
+        "--expires",
+        dest="expires_in",
+        type=_expires,
+        default=3600,
+        metavar="S",
         help="seconds the URL stays valid (default 3600, at most 604800)",
     )
     presign.add_argument(
-        "--method", type=str.upper, choices=("GET", "PUT", "DELETE", "HEAD"), default="GET",
+        "--method",
+        type=str.upper,
+        choices=("GET", "PUT", "DELETE", "HEAD"),
+        default="GET",
         help="the HTTP method the URL allows (default GET)",
     )
 
@@ -166,4 +168,3 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """The parsed command line; exits with status 2 (argparse's) on bad usage."""
     return build_parser().parse_args(argv)
-

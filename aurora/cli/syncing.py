@@ -127,8 +127,9 @@ def _apply(session: Session, source: _Side, destination: _Side, actions: List[Sy
             doomed.append(action.name)
             continue
         try:
-            job = Job(source.location_of(action.name), destination.location_of(action.name),
-                      source.objects.get(action.name))
+            job = Job(
+                source.location_of(action.name), destination.location_of(action.name), source.objects.get(action.name)
+            )
         except Exception as error:  # noqa: BLE001 - a key that cannot become a local path
             session.fail("sync", action.name, error)
             continue

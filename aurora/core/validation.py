@@ -88,6 +88,4 @@ def validate_headers(headers: Mapping[str, str]) -> None:
         try:
             value.encode("latin-1")
         except UnicodeEncodeError:
-            raise InvalidArgumentError(
-                "header %s has characters HTTP cannot carry: %r" % (name, value[:60])
-            ) from None
+            raise InvalidArgumentError("header %s has characters HTTP cannot carry: %r" % (name, value[:60])) from None

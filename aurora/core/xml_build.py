@@ -33,9 +33,7 @@ def _escaped(value: str, what: str) -> str:
         raise InvalidArgumentError(f"{what} must be a str, not {type(value).__name__}")
     bad = _NOT_XML.search(value)
     if bad is not None:
-        raise InvalidArgumentError(
-            f"{what} {value!r} holds U+{ord(bad.group()):04X}, which XML 1.0 cannot carry"
-        )
+        raise InvalidArgumentError(f"{what} {value!r} holds U+{ord(bad.group()):04X}, which XML 1.0 cannot carry")
     return _TO_ESCAPE.sub(lambda match: _ESCAPES[match.group()], value)
 
 

@@ -83,6 +83,7 @@ from aurora.types import Provider
 
 __all__ = ["LocalStorageDriver", "RESERVED_PREFIX", "META_DIR", "TEMP_PREFIX"]
 
+
 class LocalStorageDriver(StorageDriver):
     """libcloud's storage API over a folder: containers are directories, objects files.
 
@@ -102,8 +103,15 @@ class LocalStorageDriver(StorageDriver):
     type = Provider.LOCAL
     hash_type = "md5"
 
-    def __init__(self, key: Union[str, os.PathLike[str]], secret: Optional[str] = None, secure: bool = True,
-                 host: Optional[str] = None, port: Optional[int] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        key: Union[str, os.PathLike[str]],
+        secret: Optional[str] = None,
+        secure: bool = True,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
         try:
             base = os.fspath(key)
         except TypeError:
@@ -152,18 +160,25 @@ class LocalStorageDriver(StorageDriver):
             return ContainerDoesNotExistError("Container %r does not exist" % (container_name,), self, container_name)
         code = error.errno
         if key is not None and code in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR):
-            return ObjectDoesNotExistError("Object %r does not exist in %r" % (key, container_name), self, key,
-                                           container_name=container_name)
+            return ObjectDoesNotExistError(
+                "Object %r does not exist in %r" % (key, container_name), self, key, container_name=container_name
+            )
         if key is not None and code == errno.ENAMETOOLONG:
             return InvalidObjectNameError("object name %r is too long for this file system" % (key,), self, key)
         what = "%r in %r" % (key, container_name) if key is not None else repr(container_name)
-        return LibcloudError("cannot %s %s: %s" % (doing, what, error.strerror or error), self,
-                             container_name=container_name, object_name=key)
+        return LibcloudError(
+            "cannot %s %s: %s" % (doing, what, error.strerror or error),
+            self,
+            container_name=container_name,
+            object_name=key,
+        )
 
     def _conflict(self, key: str, path: str) -> InvalidObjectNameError:
         return InvalidObjectNameError(
-            "object name %r cannot be stored: %s is in the way (a folder cannot hold both 'a' and 'a/b')"
-            % (key, path), self, key)
+            "object name %r cannot be stored: %s is in the way (a folder cannot hold both 'a' and 'a/b')" % (key, path),
+            self,
+            key,
+        )
 
     def _bind(self, error: AuroraError) -> AuroraError:
         error.driver = self
@@ -209,10 +224,16 @@ class LocalStorageDriver(StorageDriver):
         except FileExistsError:
             raise ContainerAlreadyExistsError(
                 "Container with this name already exists. The name must be unique among all the containers "
-                "in the system", self, container_name) from None
+                "in the system",
+                self,
+                container_name,
+            ) from None
         except OSError as error:
-            raise LibcloudError("Error creating container %s: %s" % (container_name, error.strerror or error),
-                                self, container_name=container_name) from error
+            raise LibcloudError(
+                "Error creating container %s: %s" % (container_name, error.strerror or error),
+                self,
+                container_name=container_name,
+            ) from error
         return self.get_container(container_name)
 
     def delete_container(self, container: Container) -> bool:
@@ -231,8 +252,9 @@ class LocalStorageDriver(StorageDriver):
             if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
                 raise ContainerIsNotEmptyError("Container is not empty", self, container.name) from None
             if not os.path.isdir(path):
-                raise ContainerDoesNotExistError("Container %r does not exist" % (container.name,), self,
-                                                 container.name) from None
+                raise ContainerDoesNotExistError(
+                    "Container %r does not exist" % (container.name,), self, container.name
+                ) from None
             raise self._os_error(error, container.name, None, "delete") from error
         return True
 
@@ -263,9 +285,13 @@ class LocalStorageDriver(StorageDriver):
 
     # -- listing -----------------------------------------------------------
 
-    def iterate_container_objects(self, container: Container, prefix: Optional[str] = None,
-                                  ex_prefix: Optional[str] = None, ex_delimiter: Optional[str] = None
-                                  ) -> Iterator[Object]:
+    def iterate_container_objects(
+        self,
+        container: Container,
+        prefix: Optional[str] = None,
+        ex_prefix: Optional[str] = None,
+        ex_delimiter: Optional[str] = None,
+    ) -> Iterator[Object]:
         """Every object under ``prefix`` in key order (S3's UTF-8 byte order).
 
         With ``ex_delimiter`` only the objects directly under the prefix are
@@ -279,8 +305,13 @@ class LocalStorageDriver(StorageDriver):
                 except ObjectDoesNotExistError:
                     continue  # deleted while we listed
 
-    def list_container_objects(self, container: Container, prefix: Optional[str] = None,
-                               ex_prefix: Optional[str] = None, ex_delimiter: Optional[str] = None) -> List[Object]:
+    def list_container_objects(
+        self,
+        container: Container,
+        prefix: Optional[str] = None,
+        ex_prefix: Optional[str] = None,
+        ex_delimiter: Optional[str] = None,
+    ) -> List[Object]:
         return list(self.iterate_container_objects(container, prefix, ex_prefix, ex_delimiter))
 
     def ex_list_prefixes(self, container: Container, prefix: str = "", delimiter: str = "/") -> Iterator[str]:
@@ -307,8 +338,9 @@ class LocalStorageDriver(StorageDriver):
                 raise self._os_error(error, container.name, key, "read") from None
             record = read_record(os.path.join(root, META_DIR, *segments))
         if not stat.S_ISREG(info.st_mode):
-            raise ObjectDoesNotExistError("Object %r does not exist in %r" % (key, container.name), self, key,
-                                          container_name=container.name)
+            raise ObjectDoesNotExistError(
+                "Object %r does not exist in %r" % (key, container.name), self, key, container_name=container.name
+            )
         if record is None or record["identity"] != identity(info):
             info, record = self._fresh_record(data_path, container.name, key)
         return self._object(container, key, info, record)
@@ -392,9 +424,15 @@ class LocalStorageDriver(StorageDriver):
             return target
         return destination_path
 
-    def download_object(self, obj: Object, destination_path: str, overwrite_existing: bool = False,
-                        delete_on_failure: bool = True, ex_progress: Optional[Progress] = None,
-                        ex_config: Optional[Config] = None) -> bool:
+    def download_object(
+        self,
+        obj: Object,
+        destination_path: str,
+        overwrite_existing: bool = False,
+        delete_on_failure: bool = True,
+        ex_progress: Optional[Progress] = None,
+        ex_config: Optional[Config] = None,
+    ) -> bool:
         """Copy the object into a temporary file beside the destination, renamed into place when complete.
 
         Returns False (as libcloud does) when the stored object no longer has
@@ -403,17 +441,31 @@ class LocalStorageDriver(StorageDriver):
         """
         return self._download(obj, destination_path, 0, None, overwrite_existing, ex_progress, ex_config)
 
-    def download_object_range(self, obj: Object, destination_path: str, start_bytes: int,
-                              end_bytes: Optional[int] = None, overwrite_existing: bool = False,
-                              delete_on_failure: bool = True, ex_progress: Optional[Progress] = None,
-                              ex_config: Optional[Config] = None) -> bool:
+    def download_object_range(
+        self,
+        obj: Object,
+        destination_path: str,
+        start_bytes: int,
+        end_bytes: Optional[int] = None,
+        overwrite_existing: bool = False,
+        delete_on_failure: bool = True,
+        ex_progress: Optional[Progress] = None,
+        ex_config: Optional[Config] = None,
+    ) -> bool:
         """Download bytes ``[start_bytes, end_bytes)`` (end exclusive, as in libcloud)."""
         validate_byte_range(start_bytes, end_bytes)
-        return self._download(obj, destination_path, start_bytes, end_bytes, overwrite_existing, ex_progress,
-                              ex_config)
+        return self._download(obj, destination_path, start_bytes, end_bytes, overwrite_existing, ex_progress, ex_config)
 
-    def _download(self, obj: Object, destination_path: str, start: int, stop: Optional[int], overwrite: bool,
-                  progress: Optional[Progress], config: Optional[Config]) -> bool:
+    def _download(
+        self,
+        obj: Object,
+        destination_path: str,
+        start: int,
+        stop: Optional[int],
+        overwrite: bool,
+        progress: Optional[Progress],
+        config: Optional[Config],
+    ) -> bool:
         target = self._destination(obj, destination_path)
         self._refuse_existing(target, overwrite)
         whole = start == 0 and stop is None
@@ -445,10 +497,18 @@ class LocalStorageDriver(StorageDriver):
 
     # -- writing objects ---------------------------------------------------
 
-    def upload_object(self, file_path: str, container: Container, object_name: str,
-                      extra: Optional[Dict[str, Any]] = None, verify_hash: bool = True,
-                      headers: Optional[Dict[str, str]] = None, ex_storage_class: Optional[str] = None,
-                      ex_progress: Optional[Progress] = None, ex_config: Optional[Config] = None) -> Object:
+    def upload_object(
+        self,
+        file_path: str,
+        container: Container,
+        object_name: str,
+        extra: Optional[Dict[str, Any]] = None,
+        verify_hash: bool = True,
+        headers: Optional[Dict[str, str]] = None,
+        ex_storage_class: Optional[str] = None,
+        ex_progress: Optional[Progress] = None,
+        ex_config: Optional[Config] = None,
+    ) -> Object:
         """Copy a file in as ``object_name``; it becomes visible only when complete.
 
         ``verify_hash``, ``headers`` and ``ex_storage_class`` are accepted for
@@ -468,10 +528,17 @@ class LocalStorageDriver(StorageDriver):
             chunks = read_chunks(source, self._chunk_size(None, ex_config))
             return self._store(container, object_name, segments, chunks, total, record, ex_progress)
 
-    def upload_object_via_stream(self, iterator: Any, container: Container, object_name: str,
-                                 extra: Optional[Dict[str, Any]] = None, headers: Optional[Dict[str, str]] = None,
-                                 ex_storage_class: Optional[str] = None, ex_progress: Optional[Progress] = None,
-                                 ex_config: Optional[Config] = None) -> Object:
+    def upload_object_via_stream(
+        self,
+        iterator: Any,
+        container: Container,
+        object_name: str,
+        extra: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, str]] = None,
+        ex_storage_class: Optional[str] = None,
+        ex_progress: Optional[Progress] = None,
+        ex_config: Optional[Config] = None,
+    ) -> Object:
         """Store the bytes of an iterator, a binary file object or a bytes value as ``object_name``.
 
         The stream is copied chunk by chunk, never held in memory whole.
@@ -496,8 +563,16 @@ class LocalStorageDriver(StorageDriver):
             "extra": {field: str(extra[field]) for field in EXTRA_FIELDS if extra.get(field)},
         }
 
-    def _store(self, container: Container, key: str, segments: Sequence[str], chunks: Iterable[bytes],
-               total: Optional[int], record: Record, progress: Optional[Progress]) -> Object:
+    def _store(
+        self,
+        container: Container,
+        key: str,
+        segments: Sequence[str],
+        chunks: Iterable[bytes],
+        total: Optional[int],
+        record: Record,
+        progress: Optional[Progress],
+    ) -> Object:
         """Write data then sidecar to temporary files and rename both into place together."""
         root = self._existing_container_path(container.name)
         data_path = os.path.join(root, *segments)

@@ -72,8 +72,9 @@ def key_segments(key: object) -> List[str]:
     for segment in segments:
         problem = segment_problem(segment)
         if problem:
-            raise InvalidObjectNameError("object name %r cannot be stored in a folder: it has %s" % (name, problem),
-                                         None, name)
+            raise InvalidObjectNameError(
+                "object name %r cannot be stored in a folder: it has %s" % (name, problem), None, name
+            )
     return segments
 
 
@@ -217,8 +218,9 @@ def create_temp(directory: str) -> Tuple[int, str]:
             continue
 
 
-def fill(fd: int, chunks: Iterable[bytes], fsync: bool, progress: Optional[Progress], total: Optional[int]
-          ) -> Tuple[os.stat_result, str]:
+def fill(
+    fd: int, chunks: Iterable[bytes], fsync: bool, progress: Optional[Progress], total: Optional[int]
+) -> Tuple[os.stat_result, str]:
     """Write ``chunks`` to ``fd`` (and close it): the file's final stat and MD5 hex."""
     digest = md5()
     done = 0
@@ -271,6 +273,8 @@ def span(size: int, start: int, stop: Optional[int], obj: Object) -> Tuple[int, 
     if start >= size and not (start == 0 and size == 0):
         raise InvalidRange(
             "range start %d is beyond the end of %r (%d bytes)" % (start, obj.name, size),
-            obj.driver, object_name=obj.name, code="InvalidRange",
+            obj.driver,
+            object_name=obj.name,
+            code="InvalidRange",
         )
     return start, size if stop is None else min(stop, size)

@@ -55,6 +55,7 @@ SseKey = Any  # 32 raw bytes or their base64 text
 Page = Tuple[Tuple["ObjectInfo", ...], Tuple[str, ...]]
 _NO_V2_CODES = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
 
+
 class S3MultipartUpload:
     """An in-progress multipart upload, with libcloud's fields."""
 
@@ -361,9 +362,7 @@ class BaseS3StorageDriver(StorageDriver):
             self._list_v2 = page is not None
             return page
 
-    def _v2_page(
-        self, bucket: str, prefix: Optional[str], delimiter: Optional[str], token: Optional[str]
-    ) -> ListPage:
+    def _v2_page(self, bucket: str, prefix: Optional[str], delimiter: Optional[str], token: Optional[str]) -> ListPage:
         try:
             page = self.client.list_objects_v2(bucket, prefix=prefix, delimiter=delimiter, continuation_token=token)
         except AuroraError as error:
@@ -397,9 +396,7 @@ class BaseS3StorageDriver(StorageDriver):
 
     # -- objects ----------------------------------------------------------
 
-    def get_object(
-        self, container_name: str, object_name: str, ex_sse_customer_key: Optional[SseKey] = None
-    ) -> Object:
+    def get_object(self, container_name: str, object_name: str, ex_sse_customer_key: Optional[SseKey] = None) -> Object:
         """The object's size, ETag, headers and metadata (a HEAD).
 
         An SSE-C object needs its key (``ex_sse_customer_key``) even for this.
@@ -568,9 +565,7 @@ class BaseS3StorageDriver(StorageDriver):
             root = os.path.realpath(destination_path)
             target = os.path.realpath(os.path.join(root, obj.name))
             if os.path.commonpath([root, target]) != root or target == root:
-                raise InvalidArgumentError(
-                    "object name %r would be written outside %s" % (obj.name, destination_path)
-                )
+                raise InvalidArgumentError("object name %r would be written outside %s" % (obj.name, destination_path))
             os.makedirs(os.path.dirname(target), exist_ok=True)
             return target
         return destination_path
@@ -627,9 +622,7 @@ class BaseS3StorageDriver(StorageDriver):
         bucket, key = _names(obj)
         target = self._destination(obj, destination_path)
         if os.path.exists(target) and not overwrite:
-            raise LibcloudError(
-                "File %s already exists, but overwrite_existing=False" % (target,), driver=self
-            )
+            raise LibcloudError("File %s already exists, but overwrite_existing=False" % (target,), driver=self)
         from aurora.transfer.download import download_file
 
         try:

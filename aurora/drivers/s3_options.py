@@ -54,8 +54,9 @@ def _key_bytes(key: KeyMaterial) -> bytes:
     if isinstance(key, (bytes, bytearray)) and len(key) == 32:
         return bytes(key)
     if not isinstance(key, (bytes, bytearray, str)):
-        raise InvalidArgumentError("ex_sse_customer_key must be 32 bytes or their base64 text, not a %s"
-                                   % type(key).__name__)
+        raise InvalidArgumentError(
+            "ex_sse_customer_key must be 32 bytes or their base64 text, not a %s" % type(key).__name__
+        )
     try:
         raw = base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):

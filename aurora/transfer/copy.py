@@ -123,7 +123,7 @@ def copy_object(
 
 def copy_source_headers(sse_headers: Mapping[str, str]) -> Dict[str, str]:
     """``x-amz-server-side-encryption-customer-*`` renamed ``x-amz-copy-source-server-side-...``."""
-    return {"x-amz-copy-source-" + name[len("x-amz-"):]: value for name, value in sse_headers.items()}
+    return {"x-amz-copy-source-" + name[len("x-amz-") :]: value for name, value in sse_headers.items()}
 
 
 def _single_copy(
@@ -178,7 +178,5 @@ def _copy_part(
 ) -> Tuple[int, str]:
     """Copy one range of the source as one part (on a worker thread)."""
     byte_range = (part.offset, part.offset + part.size - 1)
-    result = client.upload_part_copy(
-        source[0], source[1], bucket, key, upload_id, part.number, byte_range, headers=pin
-    )
+    result = client.upload_part_copy(source[0], source[1], bucket, key, upload_id, part.number, byte_range, headers=pin)
     return part.number, result.etag

@@ -438,4 +438,3 @@ def _fill_from(reader: ResumingReader, view: memoryview) -> int:
             break
         filled += count
     return filled
-

@@ -133,8 +133,10 @@ def check_multipart_etag(
         return
     if is_encrypted(client.head_object(bucket, key)):
         return
-    reason = "differs from %s computed from the parts sent" % expected if expected else (
-        "cannot be checked: the server's part ETags are not MD5s"
+    reason = (
+        "differs from %s computed from the parts sent" % expected
+        if expected
+        else ("cannot be checked: the server's part ETags are not MD5s")
     )
     raise ObjectHashMismatchError(
         "multipart upload %s of %s/%s completed, so the object now exists, but its ETag %s %s"

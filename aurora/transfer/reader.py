@@ -112,8 +112,10 @@ class ResumingReader:
             parsed = parse_content_range(response.headers.get("Content-Range"))
             if parsed is None or parsed[0] != self._first:
                 self._close_response()
-                raise TransferError("%s/%s: unexpected Content-Range %r" % (
-                    self._bucket, self._key, response.headers.get("Content-Range")))
+                raise TransferError(
+                    "%s/%s: unexpected Content-Range %r"
+                    % (self._bucket, self._key, response.headers.get("Content-Range"))
+                )
             return parsed[1] + 1, parsed[2]
         if ranged and self._first > 0:
             self._close_response()
@@ -135,8 +137,11 @@ class ResumingReader:
             if count or self.end is None or self.position >= self.end:
                 self.position += count
                 return count
-            self._resume(ProtocolError("%s/%s: the body ended at byte %d of %d" % (
-                self._bucket, self._key, self.position, self.end)))
+            self._resume(
+                ProtocolError(
+                    "%s/%s: the body ended at byte %d of %d" % (self._bucket, self._key, self.position, self.end)
+                )
+            )
 
     def _read_some(self, view: memoryview) -> int:
         while True:
@@ -161,8 +166,10 @@ class ResumingReader:
         parsed = parse_content_range(response.headers.get("Content-Range"))
         if response.status != 206 or parsed is None or parsed[0] != self.position:
             response.close()
-            raise TransferError("%s/%s: could not resume at byte %d (status %d)" % (
-                self._bucket, self._key, self.position, response.status)) from cause
+            raise TransferError(
+                "%s/%s: could not resume at byte %d (status %d)"
+                % (self._bucket, self._key, self.position, response.status)
+            ) from cause
         self._response = response
 
     def _close_response(self) -> None:

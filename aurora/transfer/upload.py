@@ -142,7 +142,14 @@ def upload_file(
     if size is None:
         with open(path, "rb") as stream:
             return upload_stream(
-                client, bucket, key, stream, config=config, headers=headers, progress=progress, verify=verify,
+                client,
+                bucket,
+                key,
+                stream,
+                config=config,
+                headers=headers,
+                progress=progress,
+                verify=verify,
                 part_sha256=part_sha256,
             )
     meter = ProgressMeter(progress, size)
@@ -188,9 +195,7 @@ def _put(
     extra = dict(digest.headers)
     if isinstance(body, FileWindow):
         extra["Content-Length"] = str(size)
-    response = client.put_object(
-        bucket, key, body, headers=_merged(headers, extra), payload_hash=digest.payload_hash
-    )
+    response = client.put_object(bucket, key, body, headers=_merged(headers, extra), payload_hash=digest.payload_hash)
     meter.set_total(size)
     meter.add(size)
     etag, head = server_etag(client, bucket, key, response.get("ETag") or "", headers)
@@ -217,7 +222,16 @@ def _multipart_file(
         with PartRunner[_SentPart](config.max_concurrency, "aurora-upload") as runner:
             for part in parts:
                 runner.submit(
-                    _send_file_part, client, bucket, key, upload_id, path, part, extra, config.io_chunk_size, meter,
+                    _send_file_part,
+                    client,
+                    bucket,
+                    key,
+                    upload_id,
+                    path,
+                    part,
+                    extra,
+                    config.io_chunk_size,
+                    meter,
                     proof,
                 )
             sent = runner.results()
@@ -466,4 +480,3 @@ class _StreamUpload:
         )
         self._meter.add(chunk.size)
         return _SentPart(number, etag, digest.md5, chunk.size)
-

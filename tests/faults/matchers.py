@@ -7,8 +7,18 @@ from urllib.parse import parse_qs, unquote
 
 from faults.proxy import Request
 
-__all__ = ["query", "object_key", "is_put_object", "is_part", "is_create", "is_complete", "is_abort", "is_get",
-           "is_list", "on_key"]
+__all__ = [
+    "query",
+    "object_key",
+    "is_put_object",
+    "is_part",
+    "is_create",
+    "is_complete",
+    "is_abort",
+    "is_get",
+    "is_list",
+    "on_key",
+]
 
 Match = Callable[[Request], bool]
 
@@ -55,5 +65,9 @@ def is_get(request: Request) -> bool:
 
 def is_list(request: Request) -> bool:
     """A ListObjects request on a bucket."""
-    return request.method == "GET" and not object_key(request) and "uploads" not in query(request) \
+    return (
+        request.method == "GET"
+        and not object_key(request)
+        and "uploads" not in query(request)
         and "location" not in query(request)
+    )

@@ -208,8 +208,9 @@ def error_xml(code: str, message: str, resource: str = "", request_id: str = "fa
     ).encode("utf-8")
 
 
-def s3_error(status: int, code: str, message: str = "", retry_after: Optional[str] = None,
-             close: Optional[bool] = None) -> Respond:
+def s3_error(
+    status: int, code: str, message: str = "", retry_after: Optional[str] = None, close: Optional[bool] = None
+) -> Respond:
     """An S3 error answer with an XML body (and ``Retry-After`` when given)."""
     headers: Tuple[Tuple[str, str], ...] = (("Content-Type", "application/xml"), ("x-amz-request-id", "fault-proxy"))
     if retry_after is not None:
@@ -231,13 +232,23 @@ def service_unavailable() -> Respond:
 
 def request_timeout() -> Respond:
     return s3_error(
-        400, "RequestTimeout", "Your socket connection to the server was not read from or written to "
-        "within the timeout period.", close=True,
+        400,
+        "RequestTimeout",
+        "Your socket connection to the server was not read from or written to within the timeout period.",
+        close=True,
     )
 
 
-_REASONS = {200: "OK", 204: "No Content", 206: "Partial Content", 400: "Bad Request", 403: "Forbidden",
-            404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    204: "No Content",
+    206: "Partial Content",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def _xml_escape(text: str) -> str:
@@ -470,8 +481,9 @@ class FaultProxy:
         tls: a server-side context to terminate TLS with (the upstream stays plain).
     """
 
-    def __init__(self, upstream_host: str, upstream_port: int, *, timeout: float = 20.0,
-                 tls: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(
+        self, upstream_host: str, upstream_port: int, *, timeout: float = 20.0, tls: Optional[ssl.SSLContext] = None
+    ) -> None:
         if upstream_host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the fault proxy only relays to a loopback server")
         self.upstream = (upstream_host, upstream_port)
@@ -499,8 +511,9 @@ class FaultProxy:
     def endpoint_url(self) -> str:
         return "%s://%s:%d" % ("https" if self.tls else "http", self.host, self.port)
 
-    def add_rule(self, match: Callable[[Request], bool], action: Action, times: Optional[int] = 1,
-                 skip: int = 0) -> Rule:
+    def add_rule(
+        self, match: Callable[[Request], bool], action: Action, times: Optional[int] = 1, skip: int = 0
+    ) -> Rule:
         """Apply ``action`` to matching requests (see :class:`Rule`); rules are tried in order."""
         rule = Rule(match, action, times, skip)
         with self._lock:

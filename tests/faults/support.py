@@ -48,8 +48,14 @@ def _rgw_unavailable() -> Optional[str]:
     """Why RGW cannot run here, or None (an env file from ``make test`` counts as running)."""
     if os.environ.get("AURORA_TEST_RGW_ENV"):
         return None
-    done = subprocess.run([sys.executable, str(SERVERS_DIR / "rgw.py"), "check"], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, str(SERVERS_DIR / "rgw.py"), "check"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return None if done.returncode == 0 else (done.stdout.strip() or "its check failed")
 
 
@@ -82,14 +88,21 @@ def fast_config(read_timeout: float = 5.0, retry: RetryPolicy = FAST_RETRY, **tr
     )
 
 
-def make_driver(server: Any, host: str, port: int, config: Optional[Config] = None,
-                signature_version: str = "4", **kwargs: Any) -> BaseS3StorageDriver:
+def make_driver(
+    server: Any, host: str, port: int, config: Optional[Config] = None, signature_version: str = "4", **kwargs: Any
+) -> BaseS3StorageDriver:
     """An aurora driver with ``server``'s credentials talking to ``host:port`` (plain HTTP unless told)."""
     provider = Provider.AURORAOBJECTS if server.name == "rgw" else Provider.S3
     kwargs.setdefault("secure", False)
     driver = get_driver(provider)(
-        server.access_key, server.secret_key, host=host, port=port, region=server.region,
-        signature_version=signature_version, ex_config=config or fast_config(), **kwargs,
+        server.access_key,
+        server.secret_key,
+        host=host,
+        port=port,
+        region=server.region,
+        signature_version=signature_version,
+        ex_config=config or fast_config(),
+        **kwargs,
     )
     assert isinstance(driver, BaseS3StorageDriver)
     return driver

@@ -122,14 +122,22 @@ def test_relays_every_framing_on_one_kept_alive_connection(proxy: FaultProxy) ->
     conn.close()
     assert proxy.connections == 1
     assert [(r.method, r.sequence) for r in proxy.seen()] == [
-        ("GET", 0), ("HEAD", 1), ("GET", 2), ("GET", 3), ("GET", 4), ("PUT", 5), ("GET", 6)]
+        ("GET", 0),
+        ("HEAD", 1),
+        ("GET", 2),
+        ("GET", 3),
+        ("GET", 4),
+        ("PUT", 5),
+        ("GET", 6),
+    ]
     assert Handler.received == [b"z" * 70000]
 
 
 def test_relays_a_chunked_request_body(proxy: FaultProxy) -> None:
     conn = connect(proxy)
-    conn.request("PUT", "/upload", body=iter([b"abc", b"defg"]), encode_chunked=True,
-                 headers={"Transfer-Encoding": "chunked"})
+    conn.request(
+        "PUT", "/upload", body=iter([b"abc", b"defg"]), encode_chunked=True, headers={"Transfer-Encoding": "chunked"}
+    )
     assert conn.getresponse().read() == b"7"
     assert Handler.received == [b"abcdefg"]
 

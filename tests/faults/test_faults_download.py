@@ -63,7 +63,7 @@ def resumed(proxy: FaultProxy, mode: str) -> bool:
     for request in proxy.seen(is_get):
         value = request.header("range") or ""
         if value.startswith("bytes="):
-            starts.append(int(value[len("bytes="):].split("-")[0]))
+            starts.append(int(value[len("bytes=") :].split("-")[0]))
     boundary = MODES[mode].get("download_part_size", SIZE)
     return any(start % boundary for start in starts)
 
@@ -71,8 +71,13 @@ def resumed(proxy: FaultProxy, mode: str) -> bool:
 @pytest.mark.parametrize("mode", sorted(MODES))
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_download_survives_faults_within_the_budget(
-    s3_server: Any, proxy: FaultProxy, bucket: str, stored: Tuple[str, bytes], tmp_path: Path,
-    fault: str, mode: str,
+    s3_server: Any,
+    proxy: FaultProxy,
+    bucket: str,
+    stored: Tuple[str, bytes],
+    tmp_path: Path,
+    fault: str,
+    mode: str,
 ) -> None:
     key, data = stored
     action = FAULTS[fault]
@@ -145,8 +150,13 @@ BEYOND = sorted(BEYOND_FAULTS)
 @pytest.mark.parametrize("mode", sorted(MODES))
 @pytest.mark.parametrize("fault", BEYOND)
 def test_failed_download_leaves_no_file(
-    s3_server: Any, proxy: FaultProxy, bucket: str, stored: Tuple[str, bytes], tmp_path: Path,
-    fault: str, mode: str,
+    s3_server: Any,
+    proxy: FaultProxy,
+    bucket: str,
+    stored: Tuple[str, bytes],
+    tmp_path: Path,
+    fault: str,
+    mode: str,
 ) -> None:
     key, _ = stored
     with closing(make_driver(s3_server, proxy.host, proxy.port, config_for(mode))) as driver:
@@ -159,8 +169,13 @@ def test_failed_download_leaves_no_file(
 @pytest.mark.parametrize("mode", sorted(MODES))
 @pytest.mark.parametrize("fault", BEYOND)
 def test_failed_overwrite_leaves_the_old_file_untouched(
-    s3_server: Any, proxy: FaultProxy, bucket: str, stored: Tuple[str, bytes], tmp_path: Path,
-    fault: str, mode: str,
+    s3_server: Any,
+    proxy: FaultProxy,
+    bucket: str,
+    stored: Tuple[str, bytes],
+    tmp_path: Path,
+    fault: str,
+    mode: str,
 ) -> None:
     key, _ = stored
     target = tmp_path / "existing"
@@ -235,4 +250,3 @@ def test_stream_resume_never_mixes_two_versions(
             for chunk in stream:
                 received += chunk
     assert bytes(received) == data[: len(received)]
-

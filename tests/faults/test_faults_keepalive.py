@@ -20,11 +20,13 @@ from aurora.drivers.s3 import BaseS3StorageDriver
 
 pytestmark = rgw_only()
 
+
 @pytest.fixture
 def single(s3_server: Any, proxy: FaultProxy) -> Iterator[BaseS3StorageDriver]:
     """The driver under test with one attempt per request and sequential parts."""
-    driver = make_driver(s3_server, proxy.host, proxy.port, fast_config(retry=RetryPolicy(max_attempts=1),
-                                                                         max_concurrency=1))
+    driver = make_driver(
+        s3_server, proxy.host, proxy.port, fast_config(retry=RetryPolicy(max_attempts=1), max_concurrency=1)
+    )
     yield driver
     driver.close()
 

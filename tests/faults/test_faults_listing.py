@@ -45,8 +45,7 @@ def listed(s3_server: Any, make_boto3_client: Callable[..., Any]) -> Iterator[Tu
         client.delete_bucket(Bucket=name)
 
 
-def test_the_fixture_matches_the_server(listed: Tuple[str, List[str]], make_boto3_client: Any,
-                                        s3_server: Any) -> None:
+def test_the_fixture_matches_the_server(listed: Tuple[str, List[str]], make_boto3_client: Any, s3_server: Any) -> None:
     bucket, keys = listed
     assert object_keys(make_boto3_client(s3_server), bucket) == keys
 

@@ -118,8 +118,14 @@ TARGETS = {"part-2": is_part(2), "part-3": is_part(3), "create": is_create, "com
 
 @pytest.mark.parametrize("target, fault, source", MULTIPART_CASES, ids=["-".join(case) for case in MULTIPART_CASES])
 def test_multipart_upload_survives_faults_within_the_budget(
-    s3_server: Any, proxy: FaultProxy, bucket: str, boto3_client: Any, tmp_path: Path,
-    target: str, fault: str, source: str,
+    s3_server: Any,
+    proxy: FaultProxy,
+    bucket: str,
+    boto3_client: Any,
+    tmp_path: Path,
+    target: str,
+    fault: str,
+    source: str,
 ) -> None:
     """Parts, CreateMultipartUpload and CompleteMultipartUpload are each retried on their own.
 
@@ -139,7 +145,11 @@ def test_multipart_upload_survives_faults_within_the_budget(
 
 
 def test_lost_answer_to_create_leaves_an_orphan_only_cleanup_removes(
-    s3_server: Any, proxy: FaultProxy, bucket: str, boto3_client: Any, direct: BaseS3StorageDriver,
+    s3_server: Any,
+    proxy: FaultProxy,
+    bucket: str,
+    boto3_client: Any,
+    direct: BaseS3StorageDriver,
     tmp_path: Path,
 ) -> None:
     """A limit of the protocol, pinned: when the answer to CreateMultipartUpload is lost, the
@@ -163,8 +173,12 @@ def test_lost_answer_to_create_leaves_an_orphan_only_cleanup_removes(
 OLD = b"the object that was there before"
 
 
-BEYOND = [("reset-mid-request", "file"), ("reset-mid-request", "stream"), ("500-internal-error", "stream"),
-          ("stall-before-answer", "file")]
+BEYOND = [
+    ("reset-mid-request", "file"),
+    ("reset-mid-request", "stream"),
+    ("500-internal-error", "stream"),
+    ("stall-before-answer", "file"),
+]
 
 
 @pytest.mark.parametrize("fault, source", BEYOND, ids=["-".join(case) for case in BEYOND])
@@ -198,8 +212,9 @@ def test_failing_complete_is_aborted_and_keeps_the_old_object(
     assert object_bytes(boto3_client, bucket, "doomed") == OLD
 
 
-def test_failing_create_leaves_nothing(s3_server: Any, proxy: FaultProxy, bucket: str, boto3_client: Any,
-                                       tmp_path: Path) -> None:
+def test_failing_create_leaves_nothing(
+    s3_server: Any, proxy: FaultProxy, bucket: str, boto3_client: Any, tmp_path: Path
+) -> None:
     boto3_client.put_object(Bucket=bucket, Key="doomed", Body=OLD)
     proxy.add_rule(is_create, slow_down(), times=None)
     with closing(make_driver(s3_server, proxy.host, proxy.port)) as driver, pytest.raises(aurora.AuroraError) as caught:
@@ -225,8 +240,7 @@ def test_single_put_beyond_the_budget_keeps_the_old_object(
     assert pending_uploads(boto3_client, bucket) == []
 
 
-def test_single_put_cut_short_stores_nothing(s3_server: Any, proxy: FaultProxy, bucket: str,
-                                             boto3_client: Any) -> None:
+def test_single_put_cut_short_stores_nothing(s3_server: Any, proxy: FaultProxy, bucket: str, boto3_client: Any) -> None:
     """One attempt, its body cut: the server never stores the partial body."""
     proxy.add_rule(is_put_object, Reset(after_bytes=SINGLE // 2, direction="request"), times=None)
     config = fast_config(retry=RetryPolicy(max_attempts=1))
@@ -241,8 +255,13 @@ def test_single_put_cut_short_stores_nothing(s3_server: Any, proxy: FaultProxy, 
 
 @pytest.mark.parametrize("retry_after, expected", [("1", 1.0), ("0.25", 0.25), ("30", 2.0)])
 def test_slow_down_with_retry_after_is_honoured(
-    s3_server: Any, proxy: FaultProxy, bucket: str, boto3_client: Any, monkeypatch: pytest.MonkeyPatch,
-    retry_after: str, expected: float,
+    s3_server: Any,
+    proxy: FaultProxy,
+    bucket: str,
+    boto3_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    retry_after: str,
+    expected: float,
 ) -> None:
     """The wait before the retry is the server's Retry-After, capped by backoff_max (2 s here)."""
     proxy.add_rule(is_put_object, slow_down(retry_after=retry_after), times=1)

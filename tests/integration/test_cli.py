@@ -59,8 +59,13 @@ class Cli:
 
     def __call__(self, *args: str, stdin: Optional[bytes] = None) -> subprocess.CompletedProcess[bytes]:
         done = subprocess.run(
-            self.command(*args), input=stdin if stdin is not None else b"", cwd=self.work, env=self.env,
-            capture_output=True, timeout=120, check=False,
+            self.command(*args),
+            input=stdin if stdin is not None else b"",
+            cwd=self.work,
+            env=self.env,
+            capture_output=True,
+            timeout=120,
+            check=False,
         )
         assert self.server.secret_key.encode() not in done.stdout + done.stderr
         return done
@@ -147,18 +152,26 @@ def test_ls_shows_names_relative_to_the_prefix_like_aws(cli: Cli, bucket: str, b
 
 
 def test_stat_and_du(cli: Cli, bucket: str, boto3_client: Any) -> None:
-    boto3_client.put_object(Bucket=bucket, Key="d/x.txt", Body=b"hello", ContentType="text/plain",
-                            Metadata={"owner": "ops"})
+    boto3_client.put_object(
+        Bucket=bucket, Key="d/x.txt", Body=b"hello", ContentType="text/plain", Metadata={"owner": "ops"}
+    )
     boto3_client.put_object(Bucket=bucket, Key="d/y", Body=b"1234567")
     lines = cli.ok("stat", "s3://%s/d/x.txt" % bucket)
-    assert lines[:4] == ["URL: s3://%s/d/x.txt" % bucket, "Size: 5", "ETag: %s" % hashlib.md5(b"hello").hexdigest(),
-                         "Content-Type: text/plain"]
+    assert lines[:4] == [
+        "URL: s3://%s/d/x.txt" % bucket,
+        "Size: 5",
+        "ETag: %s" % hashlib.md5(b"hello").hexdigest(),
+        "Content-Type: text/plain",
+    ]
     assert lines[4].startswith("Last-Modified: ") and "Metadata: owner=ops" in lines
     record = json.loads(cli.ok("stat", "--json", "s3://%s/d/x.txt" % bucket)[0])
     assert (record["size"], record["metadata"]) == (5, {"owner": "ops"})
     assert cli.ok("du", "s3://%s/d" % bucket) == ["12\t2 objects\ts3://%s/d" % bucket]
     assert json.loads(cli.ok("du", "--json", "s3://%s" % bucket)[0]) == {
-        "url": "s3://%s/" % bucket, "objects": 2, "size": 12}
+        "url": "s3://%s/" % bucket,
+        "objects": 2,
+        "size": 12,
+    }
     missing = cli("stat", "s3://%s/d/none" % bucket)
     assert missing.returncode == 1 and "NoSuchKey" in one_error_line(missing)
 
@@ -191,8 +204,7 @@ def test_upload_and_download_keep_bytes_names_and_dates(
 def test_streams_from_stdin_and_to_stdout(cli: Cli, s3_server: Any, bucket: str, boto3_client: Any) -> None:
     # More than two 5 MiB parts: a multipart upload from the pipe (moto, slow with big bodies: one PUT).
     data = payload(11 * MiB if s3_server.name == "rgw" else 100000, 2)
-    assert cli.ok("cp", "-", "s3://%s/piped.bin" % bucket, stdin=data) == [
-        "upload: - to s3://%s/piped.bin" % bucket]
+    assert cli.ok("cp", "-", "s3://%s/piped.bin" % bucket, stdin=data) == ["upload: - to s3://%s/piped.bin" % bucket]
     assert body(boto3_client, bucket, "piped.bin") == data
     assert cli("cp", "s3://%s/piped.bin" % bucket, "-").stdout == data
     assert cli.ok("cp", "-", "s3://%s/tiny" % bucket, "--quiet", stdin=b"tiny") == []
@@ -212,20 +224,22 @@ def test_recursive_copies_server_side_copies_and_moves(cli: Cli, bucket: str, bo
     assert len(cli.ok("cp", "--recursive", url + "/up/", "down")) == 3
     for name, data in tree.items():
         assert (cli.work / "down" / name).read_bytes() == data
-    assert cli.ok("cp", url + "/up/a.txt", url + "/copied/") == [
-        "copy: %s/up/a.txt to %s/copied/a.txt" % (url, url)]
+    assert cli.ok("cp", url + "/up/a.txt", url + "/copied/") == ["copy: %s/up/a.txt to %s/copied/a.txt" % (url, url)]
     assert cli.ok("cp", "-r", url + "/up", url + "/again", "--json")[0] == json.dumps(
-        {"action": "copy", "source": url + "/up/a.txt", "destination": url + "/again/a.txt"})
+        {"action": "copy", "source": url + "/up/a.txt", "destination": url + "/again/a.txt"}
+    )
     assert body(boto3_client, bucket, "again/sub/deeper/c.txt") == b"ccc"
     assert cli.ok("mv", "tree/a.txt", url + "/moved/") == ["move: tree/a.txt to %s/moved/a.txt" % url]
     assert not (cli.work / "tree" / "a.txt").exists()
     assert cli.ok("mv", url + "/moved/a.txt", url + "/final.txt") == [
-        "move: %s/moved/a.txt to %s/final.txt" % (url, url)]
+        "move: %s/moved/a.txt to %s/final.txt" % (url, url)
+    ]
     assert keys(boto3_client, bucket, "moved/") == [] and body(boto3_client, bucket, "final.txt") == b"a"
     assert cli.ok("mv", "-r", url + "/again", "back", "--quiet") == []
     assert keys(boto3_client, bucket, "again/") == [] and (cli.work / "back" / "sub" / "b.txt").read_bytes() == b"bb"
     assert cli.ok("cp", "--dry-run", "-r", "tree", url + "/dry") == [
-        "(dryrun) upload: tree/%s to %s/dry/%s" % (name, url, name) for name in ("sub/b.txt", "sub/deeper/c.txt")]
+        "(dryrun) upload: tree/%s to %s/dry/%s" % (name, url, name) for name in ("sub/b.txt", "sub/deeper/c.txt")
+    ]
     assert keys(boto3_client, bucket, "dry/") == []
 
 
@@ -270,8 +284,17 @@ class NoServer:
     name, endpoint_url, access_key, secret_key = "none", "http://127.0.0.1:9", "AKIDNOSERVER", "no-server-secret"
 
 
-@pytest.mark.parametrize("argv", [["cp", "only-one"], ["ls", "s3://"], ["rm", "s3://bucket-x"], ["cp", "a", "b"],
-                                  ["presign", "s3://bucket-x/k", "--expires-in", "0"], ["nosuchcommand"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["cp", "only-one"],
+        ["ls", "s3://"],
+        ["rm", "s3://bucket-x"],
+        ["cp", "a", "b"],
+        ["presign", "s3://bucket-x/k", "--expires-in", "0"],
+        ["nosuchcommand"],
+    ],
+)
 def test_bad_usage_exits_2(tmp_path: Path, argv: Sequence[str]) -> None:
     done = Cli(NoServer(), tmp_path)(*argv)
     assert done.returncode == 2 and done.stdout == b"" and b"Traceback" not in done.stderr and done.stderr
@@ -303,11 +326,11 @@ def test_sync_up_and_down_twice_transfers_nothing_the_second_time(
     files = {"one.txt": b"1", "dir/two.txt": b"22", "dir/big.bin": big}
     write_tree(cli.work / "src", files)
     url = "s3://%s/mirror" % bucket
-    assert sorted(cli.ok("sync", "src", url)) == sorted(
-        "upload: src/%s to %s/%s" % (name, url, name) for name in files)
+    assert sorted(cli.ok("sync", "src", url)) == sorted("upload: src/%s to %s/%s" % (name, url, name) for name in files)
     assert cli.ok("sync", "src", url) == []
     assert sorted(cli.ok("sync", url, "copy")) == sorted(
-        "download: %s/%s to copy/%s" % (url, name, name) for name in files)
+        "download: %s/%s to copy/%s" % (url, name, name) for name in files
+    )
     assert cli.ok("sync", url, "copy") == []
     for name, data in files.items():
         assert (cli.work / "copy" / name).read_bytes() == data
@@ -319,7 +342,9 @@ def test_sync_up_and_down_twice_transfers_nothing_the_second_time(
     assert cli.ok("sync", "src", url, "--delete") == ["delete: %s/dir/two.txt" % url]
     assert keys(boto3_client, bucket) == ["mirror/dir/big.bin", "mirror/one.txt"]
     assert sorted(cli.ok("sync", "--delete", url, "copy")) == [
-        "delete: copy/dir/two.txt", "download: %s/one.txt to copy/one.txt" % url]
+        "delete: copy/dir/two.txt",
+        "download: %s/one.txt to copy/one.txt" % url,
+    ]
     assert (cli.work / "copy" / "one.txt").read_bytes() == b"9" and not (cli.work / "copy/dir/two.txt").exists()
     assert cli.ok("sync", "--delete", url, "copy") == [] and cli.ok("sync", "--delete", "src", url) == []
     typo = cli("sync", "--delete", "no-such-folder", url)  # must not read as "an empty source"
@@ -331,7 +356,9 @@ def test_sync_between_prefixes_is_server_side(cli: Cli, bucket: str, boto3_clien
     put(boto3_client, bucket, {"from/a": b"a", "from/b/c": b"c"})
     url = "s3://%s" % bucket
     assert cli.ok("sync", url + "/from", url + "/to") == [
-        "copy: %s/from/a to %s/to/a" % (url, url), "copy: %s/from/b/c to %s/to/b/c" % (url, url)]
+        "copy: %s/from/a to %s/to/a" % (url, url),
+        "copy: %s/from/b/c to %s/to/b/c" % (url, url),
+    ]
     assert cli.ok("sync", url + "/from", url + "/to") == []
     assert body(boto3_client, bucket, "to/b/c") == b"c"
 
@@ -346,8 +373,9 @@ def test_presigned_get_and_put_urls_work_without_credentials(cli: Cli, bucket: s
     with urllib.request.urlopen(url, timeout=30) as answer:
         assert answer.read() == b"shared bytes"
     [put_url] = cli.ok("presign", "s3://%s/posted.txt" % bucket, "--method", "PUT", "--expires", "60")
-    request = urllib.request.Request(put_url, data=b"via presigned PUT", method="PUT",
-                                     headers={"Content-Type": "application/octet-stream"})
+    request = urllib.request.Request(
+        put_url, data=b"via presigned PUT", method="PUT", headers={"Content-Type": "application/octet-stream"}
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.status == 200
     assert body(boto3_client, bucket, "posted.txt") == b"via presigned PUT"
@@ -374,8 +402,9 @@ def test_rb_force_empties_the_bucket_and_aborts_uploads(cli: Cli, bucket: str, b
 def run_with_stderr_on_a_terminal(cli: Cli, *args: str) -> tuple:
     """Run with standard error on a pseudo-terminal; returns (status, stdout, what the terminal got)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen(cli.command(*args), cwd=cli.work, env=cli.env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=slave)
+    proc = subprocess.Popen(
+        cli.command(*args), cwd=cli.work, env=cli.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
+    )
     os.close(slave)
     seen = b""
     while True:
@@ -412,8 +441,12 @@ def test_a_progress_bar_on_a_terminal_and_none_on_a_pipe(cli: Cli, s3_server: An
 
 def test_ctrl_c_aborts_the_multipart_upload_and_exits_130(cli: Cli, bucket: str, boto3_client: Any) -> None:
     proc = subprocess.Popen(
-        cli.command("cp", "-", "s3://%s/interrupted.bin" % bucket), cwd=cli.work, env=cli.env,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cli.command("cp", "-", "s3://%s/interrupted.bin" % bucket),
+        cwd=cli.work,
+        env=cli.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a shell leaves it
     )
     assert proc.stdin is not None

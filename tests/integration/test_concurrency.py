@@ -44,8 +44,9 @@ def body(thread: int, number: int) -> bytes:
     return payload(1000 + 997 * number + 31 * thread, seed=thread * 100 + number)
 
 
-def worker(driver: BaseS3StorageDriver, bucket: str, thread: int, start: threading.Barrier,
-           scratch: Path) -> Dict[str, Optional[bytes]]:
+def worker(
+    driver: BaseS3StorageDriver, bucket: str, thread: int, start: threading.Barrier, scratch: Path
+) -> Dict[str, Optional[bytes]]:
     """Mixed operations on this thread's prefix; returns what each key should now hold (None: deleted)."""
     prefix = "t%02d/" % thread
     expected: Dict[str, Optional[bytes]] = {}
@@ -137,8 +138,11 @@ def test_threads_reading_one_object_get_identical_bytes(
         target = tmp_path / ("copy-%d" % thread)
         downloaded = shared.download_object(obj, str(target))
         ranged = b"".join(shared.download_object_range_as_stream(obj, thread * 1000, thread * 1000 + 777))
-        return [streamed == data, downloaded and target.read_bytes() == data,
-                ranged == data[thread * 1000 : thread * 1000 + 777]]
+        return [
+            streamed == data,
+            downloaded and target.read_bytes() == data,
+            ranged == data[thread * 1000 : thread * 1000 + 777],
+        ]
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         outcomes = list(pool.map(read, range(THREADS)))

@@ -27,8 +27,14 @@ def test_example_runs_against_rgw(script: str, s3_server: Any, tmp_path: Path, b
         "AWS_ACCESS_KEY_ID": s3_server.access_key,
         "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
     }
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / script)], cwd=tmp_path, env=env,
-                          capture_output=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
     assert done.stderr == b""
     assert b"deleted" in done.stdout

@@ -79,8 +79,9 @@ def container(driver: BaseS3StorageDriver, bucket_name: str) -> aurora.Container
     return driver.create_container(bucket_name)
 
 
-def fetch(url: str, method: str = "GET", data: Optional[bytes] = None, headers: Optional[Mapping[str, str]] = None
-          ) -> Tuple[int, bytes, Mapping[str, str]]:
+def fetch(
+    url: str, method: str = "GET", data: Optional[bytes] = None, headers: Optional[Mapping[str, str]] = None
+) -> Tuple[int, bytes, Mapping[str, str]]:
     """Status, body and headers of one plain ``urllib`` request (no credentials)."""
     request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -120,8 +121,9 @@ def test_cdn_url_is_a_working_presigned_get(driver: BaseS3StorageDriver, contain
         driver.get_object_cdn_url(obj, ex_expiry=169)
 
 
-def test_presigned_urls_are_checked_by_rgw(s3_server: Any, driver: BaseS3StorageDriver,
-                                           container: aurora.Container) -> None:
+def test_presigned_urls_are_checked_by_rgw(
+    s3_server: Any, driver: BaseS3StorageDriver, container: aurora.Container
+) -> None:
     if s3_server.name != "rgw":
         pytest.skip("moto does not check presigned signatures or expiry; RGW does")
     driver.upload_object_via_stream(iter([b"x"]), container, "guarded")
@@ -143,8 +145,7 @@ def test_presigned_urls_are_checked_by_rgw(s3_server: Any, driver: BaseS3Storage
 
 
 @pytest.mark.parametrize("key", ODD_KEYS)
-def test_copy_keeps_metadata_with_odd_keys(driver: BaseS3StorageDriver, container: aurora.Container,
-                                            key: str) -> None:
+def test_copy_keeps_metadata_with_odd_keys(driver: BaseS3StorageDriver, container: aurora.Container, key: str) -> None:
     source = driver.upload_object_via_stream(
         iter([b"copy me"]), container, key, extra={"content_type": "text/x-odd", "meta_data": {"origin": "src"}}
     )
@@ -155,13 +156,16 @@ def test_copy_keeps_metadata_with_odd_keys(driver: BaseS3StorageDriver, containe
     assert b"".join(driver.download_object_as_stream(copied)) == b"copy me"
 
 
-def test_copy_replaces_metadata_when_extra_is_given(driver: BaseS3StorageDriver, container: aurora.Container,
-                                                    bucket_name: str, s3_cleanup: Any) -> None:
+def test_copy_replaces_metadata_when_extra_is_given(
+    driver: BaseS3StorageDriver, container: aurora.Container, bucket_name: str, s3_cleanup: Any
+) -> None:
     source = driver.upload_object_via_stream(iter([b"abc"]), container, "src", extra={"meta_data": {"a": "1"}})
     other = driver.create_container(s3_cleanup.new_name())
     copied = driver.ex_copy_object(
-        source, other, "dst", extra={"content_type": "application/x-new", "meta_data": {"b": "2"},
-                                     "cache_control": "no-cache"}
+        source,
+        other,
+        "dst",
+        extra={"content_type": "application/x-new", "meta_data": {"b": "2"}, "cache_control": "no-cache"},
     )
     assert copied.container.name == other.name
     assert copied.meta_data == {"b": "2"}
@@ -193,8 +197,9 @@ class PartSpy:
         return self.real(*args, **kwargs)
 
 
-def test_multipart_copy_in_parallel_parts(driver: BaseS3StorageDriver, container: aurora.Container,
-                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def test_multipart_copy_in_parallel_parts(
+    driver: BaseS3StorageDriver, container: aurora.Container, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     data = payload(12 * MiB + 321, seed=5)
     meta = {"content_type": "video/x-test", "meta_data": {"kind": "big"}, "content_disposition": "attachment"}
     source = driver.upload_object_via_stream(io.BytesIO(data), container, "big source", extra=meta)
@@ -236,8 +241,9 @@ def test_large_copy_of_a_key_with_percent_uses_one_copy_request(
     assert b"".join(driver.download_object_as_stream(copied)) == data
 
 
-def test_failed_multipart_copy_is_aborted(driver: BaseS3StorageDriver, container: aurora.Container,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_multipart_copy_is_aborted(
+    driver: BaseS3StorageDriver, container: aurora.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = driver.upload_object_via_stream(io.BytesIO(payload(11 * MiB)), container, "src")
     spy = PartSpy(driver.client, fail_part=2)
     monkeypatch.setattr(driver.client, "upload_part_copy", spy)
@@ -249,30 +255,35 @@ def test_failed_multipart_copy_is_aborted(driver: BaseS3StorageDriver, container
 
 
 @pytest.mark.parametrize("size", [100, 9 * MiB])
-def test_copy_of_an_sse_c_object(s3_server: Any, driver: BaseS3StorageDriver, container: aurora.Container,
-                                 size: int) -> None:
+def test_copy_of_an_sse_c_object(
+    s3_server: Any, driver: BaseS3StorageDriver, container: aurora.Container, size: int
+) -> None:
     old, new = hashlib.sha256(b"old key").digest(), hashlib.sha256(b"new key").digest()
     data = payload(size, seed=4)
     source = driver.upload_object_via_stream(io.BytesIO(data), container, "sealed", extra={"ex_sse_customer_key": old})
     if s3_server.name == "moto":  # moto keeps SSE-C objects in the clear: the keys only have to be accepted
-        resealed = driver.ex_copy_object(source, container, "resealed", extra={"ex_sse_customer_key": new},
-                                         ex_source_sse_customer_key=old)
+        resealed = driver.ex_copy_object(
+            source, container, "resealed", extra={"ex_sse_customer_key": new}, ex_source_sse_customer_key=old
+        )
         assert b"".join(driver.download_object_as_stream(resealed, ex_sse_customer_key=new)) == data
         return
     # RGW Pacific: CopyObject of an SSE-C source is NotImplemented; UploadPartCopy
     # works only when the copy keeps the source's key.
     if size <= CONFIG.transfer.multipart_copy_threshold:
         with pytest.raises(NotImplemented_):
-            driver.ex_copy_object(source, container, "copy", extra={"ex_sse_customer_key": old},
-                                  ex_source_sse_customer_key=old)
+            driver.ex_copy_object(
+                source, container, "copy", extra={"ex_sse_customer_key": old}, ex_source_sse_customer_key=old
+            )
     else:
-        same = driver.ex_copy_object(source, container, "same key", extra={"ex_sse_customer_key": old},
-                                     ex_source_sse_customer_key=old)
+        same = driver.ex_copy_object(
+            source, container, "same key", extra={"ex_sse_customer_key": old}, ex_source_sse_customer_key=old
+        )
         assert same.size == size and same.extra["sse_customer_algorithm"] == "AES256"
         assert b"".join(driver.download_object_as_stream(same, ex_sse_customer_key=old)) == data
         with pytest.raises(AuroraError) as info:
-            driver.ex_copy_object(source, container, "new key", extra={"ex_sse_customer_key": new},
-                                  ex_source_sse_customer_key=old)
+            driver.ex_copy_object(
+                source, container, "new key", extra={"ex_sse_customer_key": new}, ex_source_sse_customer_key=old
+            )
         assert info.value.upload_id is not None
     assert list(driver.ex_iterate_multipart_uploads(container)) == []
 
@@ -298,10 +309,12 @@ def big_container(s3_server: Any, s3_cleanup: Any) -> Iterator[aurora.Container]
 
 
 @pytest.mark.parametrize("version", [2, 1])
-def test_listing_pages_past_a_thousand_keys(s3_server: Any, big_container: aurora.Container, version: int,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_listing_pages_past_a_thousand_keys(
+    s3_server: Any, big_container: aurora.Container, version: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     drv = make_driver(s3_server)
     if version == 1:  # a server without ListObjectsV2 answers NotImplemented
+
         def refuse(*args: Any, **kwargs: Any) -> None:
             raise NotImplemented_("NotImplemented: no V2 here", status=501, code="NotImplemented")
 
@@ -327,8 +340,9 @@ def test_listing_v2_with_odd_keys(driver: BaseS3StorageDriver, container: aurora
 # -- object options ---------------------------------------------------------------------
 
 
-def test_object_headers_through_extra(driver: BaseS3StorageDriver, container: aurora.Container,
-                                      boto3_client: Any, tmp_path: Any) -> None:
+def test_object_headers_through_extra(
+    driver: BaseS3StorageDriver, container: aurora.Container, boto3_client: Any, tmp_path: Any
+) -> None:
     extra = {
         "content_type": "text/csv",
         "meta_data": {"team": "ops"},
@@ -355,8 +369,14 @@ def test_object_headers_through_extra(driver: BaseS3StorageDriver, container: au
 
 
 @pytest.mark.parametrize("size", [5, 11 * MiB])
-def test_sse_c_round_trip(s3_server: Any, driver: BaseS3StorageDriver, container: aurora.Container, size: int,
-                          tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_sse_c_round_trip(
+    s3_server: Any,
+    driver: BaseS3StorageDriver,
+    container: aurora.Container,
+    size: int,
+    tmp_path: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     key = hashlib.sha256(b"customer key").digest()
     secret = base64.b64encode(key).decode()
     data = payload(size, seed=2)
@@ -389,8 +409,9 @@ def test_sse_c_round_trip(s3_server: Any, driver: BaseS3StorageDriver, container
 
 
 def test_sse_s3(s3_server: Any, driver: BaseS3StorageDriver, container: aurora.Container) -> None:
-    obj = driver.upload_object_via_stream(iter([b"at rest"]), container, "sse-s3",
-                                          extra={"ex_server_side_encryption": "AES256"})
+    obj = driver.upload_object_via_stream(
+        iter([b"at rest"]), container, "sse-s3", extra={"ex_server_side_encryption": "AES256"}
+    )
     assert obj.hash == hashlib.md5(b"at rest").hexdigest()  # SSE-S3 keeps the ETag an MD5
     got = driver.get_object(container.name, "sse-s3")
     if s3_server.name == "moto":
@@ -401,14 +422,16 @@ def test_sse_s3(s3_server: Any, driver: BaseS3StorageDriver, container: aurora.C
 
 
 @pytest.mark.parametrize("algorithm", ["SHA256", "CRC32"])
-def test_checksums_are_sent_for_single_put_uploads(driver: BaseS3StorageDriver, container: aurora.Container,
-                                                   algorithm: str, tmp_path: Any) -> None:
+def test_checksums_are_sent_for_single_put_uploads(
+    driver: BaseS3StorageDriver, container: aurora.Container, algorithm: str, tmp_path: Any
+) -> None:
     # Neither RGW Pacific nor moto 5 verifies x-amz-checksum-*; AWS and Ceph Squid do.
     small = tmp_path / "small"
     small.write_bytes(b"checked")
     driver.upload_object(str(small), container, "file", extra={"ex_checksum_algorithm": algorithm})
-    driver.upload_object_via_stream(iter([b"chec", b"ked"]), container, "stream",
-                                    extra={"ex_checksum_algorithm": algorithm})
+    driver.upload_object_via_stream(
+        iter([b"chec", b"ked"]), container, "stream", extra={"ex_checksum_algorithm": algorithm}
+    )
     for name in ("file", "stream"):
         assert b"".join(driver.download_object_as_stream(driver.get_object(container.name, name))) == b"checked"
     big = tmp_path / "big"
@@ -490,8 +513,9 @@ def test_driver_through_a_proxy_url(s3_server: Any, bucket_name: str) -> None:
     assert any(method == "GET" and target.startswith(base + "?list-type=2") for method, target in seen)
 
 
-def test_proxy_from_the_environment_and_no_proxy(s3_server: Any, s3_cleanup: Any,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxy_from_the_environment_and_no_proxy(
+    s3_server: Any, s3_cleanup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
     with ForwardProxy() as proxy:

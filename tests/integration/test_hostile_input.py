@@ -69,8 +69,15 @@ ESCAPING_KEYS = ["../x", "a/../../x", "/etc/x", "../../../../../../../../tmp/aur
 @pytest.mark.parametrize("key", ESCAPING_KEYS)
 @pytest.mark.parametrize("trailing_slash", [True, False], ids=["dir/", "dir"])
 def test_download_into_a_directory_never_writes_outside_it(
-    s3_server: Any, proxy: FaultProxy, proxied: BaseS3StorageDriver, direct: BaseS3StorageDriver,
-    bucket: str, boto3_client: Any, tmp_path: Path, key: str, trailing_slash: bool,
+    s3_server: Any,
+    proxy: FaultProxy,
+    proxied: BaseS3StorageDriver,
+    direct: BaseS3StorageDriver,
+    bucket: str,
+    boto3_client: Any,
+    tmp_path: Path,
+    key: str,
+    trailing_slash: bool,
 ) -> None:
     boto3_client.put_object(Bucket=bucket, Key=key, Body=b"escaped!")
     listed = [obj for obj in direct.list_container_objects(direct.get_container(bucket)) if obj.name == key]
@@ -130,8 +137,14 @@ INJECTIONS = {
 @pytest.mark.parametrize("where", sorted(INJECTIONS))
 @pytest.mark.parametrize("bad", BAD_VALUES, ids=["crlf", "lf", "cr", "nul"])
 def test_line_breaks_in_headers_and_metadata_are_refused_before_sending(
-    proxy: FaultProxy, proxied: BaseS3StorageDriver, bucket: str, boto3_client: Any, tmp_path: Path,
-    how: str, where: str, bad: str,
+    proxy: FaultProxy,
+    proxied: BaseS3StorageDriver,
+    bucket: str,
+    boto3_client: Any,
+    tmp_path: Path,
+    how: str,
+    where: str,
+    bad: str,
 ) -> None:
     with pytest.raises(aurora.InvalidArgumentError):
         upload_with(proxied, bucket, "injected", tmp_path, how, **INJECTIONS[where](bad))
@@ -148,8 +161,20 @@ def test_line_breaks_in_presigned_headers_are_refused(proxied: BaseS3StorageDriv
 # -- invalid bucket names ----------------------------------------------------------------------
 
 
-BAD_BUCKETS = ["UPPER", "a", "under_score", "-dash", "dot.", "192.168.0.1", "a..b", "x" * 64,
-               "other-bucket/key", "../escape", ""]
+BAD_BUCKETS = [
+    "UPPER",
+    "a",
+    "under_score",
+    "-dash",
+    "dot.",
+    "192.168.0.1",
+    "a..b",
+    "x" * 64,
+    "other-bucket/key",
+    "../escape",
+    "",
+]
+
 
 def bucket_operations() -> List[Any]:
     def container(driver: BaseS3StorageDriver, name: str) -> aurora.Container:
@@ -232,7 +257,11 @@ def key_operations() -> List[Any]:
 
 @pytest.mark.parametrize("operation", key_operations())
 def test_keys_over_1024_bytes_are_refused_before_sending(
-    proxy: FaultProxy, proxied: BaseS3StorageDriver, bucket: str, boto3_client: Any, tmp_path: Path,
+    proxy: FaultProxy,
+    proxied: BaseS3StorageDriver,
+    bucket: str,
+    boto3_client: Any,
+    tmp_path: Path,
     operation: Callable[..., Any],
 ) -> None:
     source = tmp_path / "source"
@@ -291,8 +320,7 @@ HOSTILE_XML = {
     "lower-case-doctype": b"<!doctype x><ListAllMyBucketsResult/>",
     "utf-16-doctype": '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r><ListBucketResult/>'.encode("utf-16"),
     "parameter-entity": (
-        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd">%p;]>'
-        b"<ListBucketResult/>"
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd">%p;]><ListBucketResult/>'
     ),
 }
 
@@ -349,8 +377,9 @@ def test_truncated_object_answer_leaves_no_file(
 ) -> None:
     boto3_client.put_object(Bucket=bucket, Key="object", Body=b"0123456789" * 10)
     obj = proxied.get_object(bucket, "object")
-    proxy.add_rule(is_get, Respond(200, b"0123456789", (("Content-Length", "100"), ("ETag", '"%s"' % obj.hash))),
-                   times=None)
+    proxy.add_rule(
+        is_get, Respond(200, b"0123456789", (("Content-Length", "100"), ("ETag", '"%s"' % obj.hash))), times=None
+    )
     target = tmp_path / "object"
     try:
         assert proxied.download_object(obj, str(target)) is False
@@ -374,9 +403,11 @@ def test_bytes_beyond_content_length_never_answer_the_next_request(
 ) -> None:
     """A server that sends more than it declared must not get to answer the next request."""
     boto3_client.put_object(Bucket=bucket, Key="real", Body=b"the real bytes")
-    smuggled = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nETag: \"x\"\r\n\r\nevil"
-    proxy.add_rule(lambda request: is_get(request) and request.path.endswith("/first"),
-                   Respond(200, b"hello" + smuggled, (("Content-Length", "5"),), close=False))
+    smuggled = b'HTTP/1.1 200 OK\r\nContent-Length: 4\r\nETag: "x"\r\n\r\nevil'
+    proxy.add_rule(
+        lambda request: is_get(request) and request.path.endswith("/first"),
+        Respond(200, b"hello" + smuggled, (("Content-Length", "5"),), close=False),
+    )
     first = aurora.Object("first", 5, None, {}, {}, aurora.Container(bucket, {}, proxied), proxied)
     assert b"".join(proxied.download_object_as_stream(first)) == b"hello"
     real = proxied.get_object(bucket, "real")

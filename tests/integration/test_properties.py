@@ -26,16 +26,20 @@ pytestmark = rgw_only()
 def xml_char(char: str) -> bool:
     """Whether XML 1.0 can carry ``char`` (its ``Char`` production)."""
     code = ord(char)
-    return (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF)
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
 
 
-KEYS = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)).filter(xml_char), min_size=1, max_size=200
-).filter(lambda key: len(key.encode("utf-8")) <= 200)
+KEYS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)).filter(xml_char), min_size=1, max_size=200).filter(
+    lambda key: len(key.encode("utf-8")) <= 200
+)
 
-PROPERTY = settings(max_examples=50, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=50,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture
@@ -55,8 +59,14 @@ def body_for(key: str) -> bytes:
     return b"<" + key.encode("utf-8") + b">"
 
 
-def assert_round_trip(driver: BaseS3StorageDriver, container: aurora.Container, key: str, boto3_client: Any,
-                      scratch: Path, prefix_listing: bool = True) -> None:
+def assert_round_trip(
+    driver: BaseS3StorageDriver,
+    container: aurora.Container,
+    key: str,
+    boto3_client: Any,
+    scratch: Path,
+    prefix_listing: bool = True,
+) -> None:
     data = body_for(key)
     uploaded = driver.upload_object_via_stream(iter([data]), container, key)
     assert uploaded.name == key
@@ -108,8 +118,9 @@ def test_control_character_keys_round_trip(
     assert_round_trip(driver, container, key, boto3_client, tmp_path, prefix_listing=False)
 
 
-@pytest.mark.parametrize("key", [k for k in CONTROL_KEYS if k != "del\x7f"],
-                         ids=[repr(k) for k in CONTROL_KEYS if k != "del\x7f"])
+@pytest.mark.parametrize(
+    "key", [k for k in CONTROL_KEYS if k != "del\x7f"], ids=[repr(k) for k in CONTROL_KEYS if k != "del\x7f"]
+)
 def test_control_character_prefix_listing(
     driver: BaseS3StorageDriver, container: aurora.Container, boto3_client: Any, key: str
 ) -> None:
@@ -124,9 +135,7 @@ def test_control_character_prefix_listing(
 
 
 @pytest.mark.parametrize("key", ["nul\x00byte", "\x00"], ids=["inside", "alone"])
-def test_nul_in_a_key_is_refused_before_sending(
-    s3_server: Any, container: aurora.Container, key: str
-) -> None:
+def test_nul_in_a_key_is_refused_before_sending(s3_server: Any, container: aurora.Container, key: str) -> None:
     closed = make_driver(s3_server, "127.0.0.1", 9, fast_config())  # nothing listens: any request would fail
     with pytest.raises(aurora.InvalidArgumentError):
         closed.upload_object_via_stream(iter([b"x"]), aurora.Container(container.name, {}, closed), key)

@@ -43,8 +43,15 @@ WRONG_SECRET = "wrong/secret+that-must-never-leak-9a8b7c6d5e4f3a2b1c0d"
 
 
 _LEAVES = (str, bytes, bytearray, int, float, bool, type(None), complex)
-_SKIP = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-         types.CodeType, types.FrameType)
+_SKIP = (
+    types.ModuleType,
+    type,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.CodeType,
+    types.FrameType,
+)
 
 
 def _children(obj: Any) -> List[Any]:
@@ -155,12 +162,20 @@ def secrets_of(s3_server: Any) -> Tuple[str, ...]:
     return (s3_server.secret_key, TOKEN, WRONG_SECRET)
 
 
-def driver_with(s3_server: Any, proxy: FaultProxy, signature_version: str, secret: str = "",
-                token: str = "", **config: Any) -> BaseS3StorageDriver:
+def driver_with(
+    s3_server: Any, proxy: FaultProxy, signature_version: str, secret: str = "", token: str = "", **config: Any
+) -> BaseS3StorageDriver:
     extra = {"token": token} if token else {}
     return get_driver(Provider.AURORAOBJECTS)(
-        s3_server.access_key, secret or s3_server.secret_key, secure=False, host=proxy.host, port=proxy.port,
-        region=s3_server.region, signature_version=signature_version, ex_config=fast_config(**config), **extra,
+        s3_server.access_key,
+        secret or s3_server.secret_key,
+        secure=False,
+        host=proxy.host,
+        port=proxy.port,
+        region=s3_server.region,
+        signature_version=signature_version,
+        ex_config=fast_config(**config),
+        **extra,
     )
 
 
@@ -195,8 +210,7 @@ def test_nothing_reachable_from_a_driver_shows_a_credential(
         next(iter(stream))
         roots += [driver, driver.client, driver.transport, driver.config, container, small, big, got, stream]
         roots += listed + list(driver.iterate_containers())
-        roots += errors_of(lambda: driver.get_object(bucket, "missing"),
-                           lambda: driver.delete_container(container))
+        roots += errors_of(lambda: driver.get_object(bucket, "missing"), lambda: driver.delete_container(container))
         assert leaks(secrets, *roots) == []
         assert any(obj == s3_server.secret_key for obj in reachable(driver))  # the walk reached the secret
     tokened = driver_with(s3_server, proxy, signature_version, token=TOKEN)
@@ -214,8 +228,15 @@ def test_the_search_finds_a_planted_leak() -> None:
             self.nested = [(1, types.SimpleNamespace(value=TOKEN + "!"))]
 
     assert sorted(set(leaks((TOKEN,), Holder()))) == [
-        "repr of SimpleNamespace", "repr of dict", "repr of list", "repr of tuple",
-        "str of SimpleNamespace", "str of dict", "str of list", "str of tuple"]
+        "repr of SimpleNamespace",
+        "repr of dict",
+        "repr of list",
+        "repr of tuple",
+        "str of SimpleNamespace",
+        "str of dict",
+        "str of list",
+        "str of tuple",
+    ]
 
 
 @RGW
@@ -228,8 +249,10 @@ def test_credentials_from_the_environment_and_files_do_not_show(
     monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
     from_env = get_driver(Provider.AURORAOBJECTS)(secure=False, host=proxy.host, port=proxy.port)
     credentials = tmp_path / "credentials"
-    credentials.write_text("[leaky]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n"
-                           % (s3_server.access_key, s3_server.secret_key, TOKEN))
+    credentials.write_text(
+        "[leaky]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n"
+        % (s3_server.access_key, s3_server.secret_key, TOKEN)
+    )
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
@@ -238,8 +261,9 @@ def test_credentials_from_the_environment_and_files_do_not_show(
     assert from_env.secret == from_file.secret == s3_server.secret_key
     assert leaks(secrets, from_env, from_file) == []
     with closing(from_env), closing(from_file):
-        raised = errors_of(lambda: from_env.get_object(bucket, "missing"),
-                           lambda: from_file.get_container(bucket + "-none"))
+        raised = errors_of(
+            lambda: from_env.get_object(bucket, "missing"), lambda: from_file.get_container(bucket + "-none")
+        )
     for error in raised:
         assert_error_hides(error, secrets)
 
@@ -255,7 +279,11 @@ def format_record(record: logging.LogRecord) -> str:
 @RGW
 @pytest.mark.parametrize("signature_version", ["4", "2"])
 def test_log_records_at_every_level_hide_credentials(
-    s3_server: Any, proxy: FaultProxy, bucket: str, tmp_path: Path, records: List[logging.LogRecord],
+    s3_server: Any,
+    proxy: FaultProxy,
+    bucket: str,
+    tmp_path: Path,
+    records: List[logging.LogRecord],
     signature_version: str,
 ) -> None:
     secrets = secrets_of(s3_server)
@@ -293,9 +321,7 @@ def test_log_records_at_every_level_hide_credentials(
 
 @RGW
 @pytest.mark.parametrize("signature_version", ["4", "2"])
-def test_errors_hide_credentials(
-    s3_server: Any, proxy: FaultProxy, bucket: str, signature_version: str
-) -> None:
+def test_errors_hide_credentials(s3_server: Any, proxy: FaultProxy, bucket: str, signature_version: str) -> None:
     secrets = secrets_of(s3_server)
     raised: List[BaseException] = []
     with closing(driver_with(s3_server, proxy, signature_version, secret=WRONG_SECRET)) as wrong:
@@ -311,8 +337,9 @@ def test_errors_hide_credentials(
         except aurora.AuroraError as error:
             raised.append(error)
     one_attempt = RetryPolicy(max_attempts=1)
-    with closing(driver_with(s3_server, proxy, signature_version, token=TOKEN, read_timeout=0.5,
-                             retry=one_attempt)) as slow:
+    with closing(
+        driver_with(s3_server, proxy, signature_version, token=TOKEN, read_timeout=0.5, retry=one_attempt)
+    ) as slow:
         proxy.add_rule(is_list, Stall(seconds=5.0), times=1)
         raised += errors_of(lambda: slow.list_container_objects(aurora.Container(bucket, {}, slow)))
     assert isinstance(raised[-1], aurora.TransportError)
@@ -320,8 +347,14 @@ def test_errors_hide_credentials(
         unused.bind(("127.0.0.1", 0))
         closed_port = unused.getsockname()[1]
     refused = get_driver(Provider.AURORAOBJECTS)(
-        s3_server.access_key, s3_server.secret_key, secure=False, host="127.0.0.1", port=closed_port,
-        token=TOKEN, signature_version=signature_version, ex_config=fast_config(retry=one_attempt),
+        s3_server.access_key,
+        s3_server.secret_key,
+        secure=False,
+        host="127.0.0.1",
+        port=closed_port,
+        token=TOKEN,
+        signature_version=signature_version,
+        ex_config=fast_config(retry=one_attempt),
     )
     raised += errors_of(lambda: refused.get_container(bucket))
     for error in raised:
@@ -333,8 +366,9 @@ def test_a_driver_built_with_bad_arguments_does_not_echo_the_secret(s3_server: A
     secrets = secrets_of(s3_server)
     for kwargs in ({"signature_version": "3"}, {"ex_config": "not a config"}, {"bogus": 1}):
         with pytest.raises(aurora.AuroraError) as caught:
-            get_driver(Provider.AURORAOBJECTS)(s3_server.access_key, s3_server.secret_key, host="127.0.0.1",
-                                               token=TOKEN, **kwargs)
+            get_driver(Provider.AURORAOBJECTS)(
+                s3_server.access_key, s3_server.secret_key, host="127.0.0.1", token=TOKEN, **kwargs
+            )
         assert_error_hides(caught.value, secrets)
 
 
@@ -345,9 +379,13 @@ def test_a_proxy_password_does_not_show(s3_server: Any, bucket: str) -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         closed_port = unused.getsockname()[1]
-    driver = make_driver(s3_server, s3_server.host, s3_server.port,
-                         fast_config(retry=RetryPolicy(max_attempts=1)),
-                         proxy_url="http://user:%s@127.0.0.1:%d" % (password, closed_port))
+    driver = make_driver(
+        s3_server,
+        s3_server.host,
+        s3_server.port,
+        fast_config(retry=RetryPolicy(max_attempts=1)),
+        proxy_url="http://user:%s@127.0.0.1:%d" % (password, closed_port),
+    )
     with closing(driver):
         assert leaks((password,), driver, driver.client, driver.transport) == []
         raised = errors_of(lambda: driver.list_container_objects(aurora.Container(bucket, {}, driver)))

@@ -43,8 +43,7 @@ def test_put_get_round_trip_sigv4(bucket_name: str, boto3_client: Any) -> None:
     assert [(o["Key"], o["Size"]) for o in listed] == [("dir/a b+c.txt", len(body))]
 
 
-def test_put_get_round_trip_sigv2(s3_server: Any, bucket_name: str, boto3_client: Any,
-                                  make_boto3_client: Any) -> None:
+def test_put_get_round_trip_sigv2(s3_server: Any, bucket_name: str, boto3_client: Any, make_boto3_client: Any) -> None:
     # botocore's SigV2 signs a bucket-level path-style request as "/bucket/" where RGW
     # expects "/bucket", so the bucket is made with SigV4 and only objects use SigV2.
     boto3_client.create_bucket(Bucket=bucket_name)
@@ -60,12 +59,14 @@ def test_multipart_upload_of_two_5mib_parts(bucket_name: str, boto3_client: Any)
     upload_id = boto3_client.create_multipart_upload(Bucket=bucket_name, Key="big")["UploadId"]
     done = []
     for number, data in enumerate(parts, start=1):
-        answer = boto3_client.upload_part(Bucket=bucket_name, Key="big", UploadId=upload_id,
-                                          PartNumber=number, Body=data)
+        answer = boto3_client.upload_part(
+            Bucket=bucket_name, Key="big", UploadId=upload_id, PartNumber=number, Body=data
+        )
         assert answer["ETag"].strip('"') == hashlib.md5(data).hexdigest()
         done.append({"PartNumber": number, "ETag": answer["ETag"]})
-    boto3_client.complete_multipart_upload(Bucket=bucket_name, Key="big", UploadId=upload_id,
-                                           MultipartUpload={"Parts": done})
+    boto3_client.complete_multipart_upload(
+        Bucket=bucket_name, Key="big", UploadId=upload_id, MultipartUpload={"Parts": done}
+    )
     head = boto3_client.head_object(Bucket=bucket_name, Key="big")
     assert head["ContentLength"] == 10 * MiB
     assert head["ETag"].strip('"').endswith("-2")
@@ -77,12 +78,14 @@ def test_server_enforces_the_minimum_part_size(bucket_name: str, boto3_client: A
     upload_id = boto3_client.create_multipart_upload(Bucket=bucket_name, Key="small")["UploadId"]
     done = []
     for number in (1, 2):
-        answer = boto3_client.upload_part(Bucket=bucket_name, Key="small", UploadId=upload_id,
-                                          PartNumber=number, Body=b"x" * 1024)
+        answer = boto3_client.upload_part(
+            Bucket=bucket_name, Key="small", UploadId=upload_id, PartNumber=number, Body=b"x" * 1024
+        )
         done.append({"PartNumber": number, "ETag": answer["ETag"]})
     with pytest.raises(ClientError) as caught:
-        boto3_client.complete_multipart_upload(Bucket=bucket_name, Key="small", UploadId=upload_id,
-                                               MultipartUpload={"Parts": done})
+        boto3_client.complete_multipart_upload(
+            Bucket=bucket_name, Key="small", UploadId=upload_id, MultipartUpload={"Parts": done}
+        )
     assert _code(caught.value) == "EntityTooSmall"
 
 

@@ -119,7 +119,11 @@ def test_accepted_with_ex_ca_cert(
 
 
 def test_accepted_with_aws_ca_bundle(
-    s3_server: Any, tls_forwarder: Callable[[str], FaultProxy], certs: Path, bucket: str, boto3_client: Any,
+    s3_server: Any,
+    tls_forwarder: Callable[[str], FaultProxy],
+    certs: Path,
+    bucket: str,
+    boto3_client: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AWS_CA_BUNDLE", str(certs / "ca.pem"))
@@ -129,8 +133,11 @@ def test_accepted_with_aws_ca_bundle(
     assert forwarder.handshake_failures == 0
 
 
-@pytest.mark.parametrize("cert, host", [("localhost", "127.0.0.1"), ("ip", "localhost")],
-                         ids=["localhost-cert-via-ip", "ip-cert-via-localhost"])
+@pytest.mark.parametrize(
+    "cert, host",
+    [("localhost", "127.0.0.1"), ("ip", "localhost")],
+    ids=["localhost-cert-via-ip", "ip-cert-via-localhost"],
+)
 def test_hostname_mismatch_is_refused(
     s3_server: Any, tls_forwarder: Callable[[str], FaultProxy], certs: Path, bucket: str, cert: str, host: str
 ) -> None:
@@ -141,7 +148,10 @@ def test_hostname_mismatch_is_refused(
 
 
 def test_hostname_mismatch_is_refused_even_with_aws_ca_bundle(
-    s3_server: Any, tls_forwarder: Callable[[str], FaultProxy], certs: Path, bucket: str,
+    s3_server: Any,
+    tls_forwarder: Callable[[str], FaultProxy],
+    certs: Path,
+    bucket: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AWS_CA_BUNDLE", str(certs / "ca.pem"))
@@ -151,7 +161,10 @@ def test_hostname_mismatch_is_refused_even_with_aws_ca_bundle(
 
 
 def test_uploads_are_refused_before_any_byte_of_the_body(
-    s3_server: Any, tls_forwarder: Callable[[str], FaultProxy], bucket: str, boto3_client: Any,
+    s3_server: Any,
+    tls_forwarder: Callable[[str], FaultProxy],
+    bucket: str,
+    boto3_client: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
@@ -162,11 +175,17 @@ def test_uploads_are_refused_before_any_byte_of_the_body(
     assert object_bytes(boto3_client, bucket, "k") is None
 
 
-@pytest.mark.parametrize("cert, host", [("localhost", "127.0.0.1"), ("ip", "127.0.0.1")],
-                         ids=["untrusted-and-mismatched", "untrusted"])
+@pytest.mark.parametrize(
+    "cert, host", [("localhost", "127.0.0.1"), ("ip", "127.0.0.1")], ids=["untrusted-and-mismatched", "untrusted"]
+)
 def test_ex_verify_false_accepts_any_certificate(
-    s3_server: Any, tls_forwarder: Callable[[str], FaultProxy], bucket: str, boto3_client: Any,
-    monkeypatch: pytest.MonkeyPatch, cert: str, host: str,
+    s3_server: Any,
+    tls_forwarder: Callable[[str], FaultProxy],
+    bucket: str,
+    boto3_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    cert: str,
+    host: str,
 ) -> None:
     monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
     forwarder = tls_forwarder(cert)

@@ -83,7 +83,11 @@ def test_multipart_file_upload(client: S3Client, bucket: str, tmp_path: Path, wo
     data = payload(SIZE)
     progress: List[Tuple[int, Optional[int]]] = []
     result = upload_file(
-        client, bucket, "big.bin", str(write(tmp_path / "big.bin", data)), config=config(max_concurrency=workers),
+        client,
+        bucket,
+        "big.bin",
+        str(write(tmp_path / "big.bin", data)),
+        config=config(max_concurrency=workers),
         headers={"Content-Type": "application/x-test", "x-amz-meta-origin": "transfer"},
         progress=lambda done, total: progress.append((done, total)),
     )
@@ -224,7 +228,10 @@ def test_multipart_uploads_under_each_signature_and_proof(
 ) -> None:
     """Parts carry Content-MD5, or under SigV4 a signed SHA-256 when asked; unverified ones neither."""
     signer = S3Client(
-        client.transport, client.credentials, host_header=client.host_header, region=client.region,
+        client.transport,
+        client.credentials,
+        host_header=client.host_header,
+        region=client.region,
         signature_version=signature_version,
     )
     data = payload(SIZE, seed=11)
@@ -271,10 +278,18 @@ def test_downloads_are_byte_exact(client: S3Client, stored: Tuple[str, bytes], t
     parallel = config(multipart_download_threshold=4 * MiB, download_part_size=3 * MiB)
     progress: List[Tuple[int, Optional[int]]] = []
     assert download_file(client, bucket, "big", tmp_path / "one", config=single) == SIZE
-    assert download_file(
-        client, bucket, "big", tmp_path / "many", config=parallel, expected_size=SIZE,
-        progress=lambda done, total: progress.append((done, total)),
-    ) == SIZE
+    assert (
+        download_file(
+            client,
+            bucket,
+            "big",
+            tmp_path / "many",
+            config=parallel,
+            expected_size=SIZE,
+            progress=lambda done, total: progress.append((done, total)),
+        )
+        == SIZE
+    )
     assert (tmp_path / "one").read_bytes() == big == (tmp_path / "many").read_bytes()
     assert progress[-1] == (SIZE, SIZE)
     assert download_file(client, bucket, "small", tmp_path / "small", config=single) == 3 * MiB

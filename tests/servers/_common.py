@@ -67,8 +67,9 @@ def http_status(host: str, port: int, path: str = "/", timeout: float = 2.0) -> 
         conn.close()
 
 
-def wait_until(ready: Callable[[], bool], timeout: float, what: str,
-               failed: Optional[Callable[[], Optional[str]]] = None) -> None:
+def wait_until(
+    ready: Callable[[], bool], timeout: float, what: str, failed: Optional[Callable[[], Optional[str]]] = None
+) -> None:
     """Poll `ready` until true; `failed` may return a reason to give up early."""
     deadline = time.monotonic() + timeout
     while True:

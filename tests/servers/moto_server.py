@@ -57,18 +57,26 @@ def _launch(state: Path, port: int, env: Optional[Mapping[str, str]] = None) -> 
     # moto guesses the service from a SigV4 credential scope; a SigV2 signature that
     # happens to hold four '/' is mistaken for one and answered with a 500. This
     # server is for S3 alone, so SigV2 requests are routed to S3 outright.
-    code = ("import sys, runpy; sys.argv = sys.argv[:1] + sys.argv[2:]; "
-            "from moto.moto_server import werkzeug_app as w; "
-            "guess = w.DomainDispatcherApplication.infer_service_region_host; "
-            "w.DomainDispatcherApplication.infer_service_region_host = lambda self, environ, path: "
-            "'s3.amazonaws.com' if environ.get('HTTP_AUTHORIZATION', '').startswith('AWS ') "
-            "else guess(self, environ, path); "
-            "runpy.run_module('moto.server', run_name='__main__')")
+    code = (
+        "import sys, runpy; sys.argv = sys.argv[:1] + sys.argv[2:]; "
+        "from moto.moto_server import werkzeug_app as w; "
+        "guess = w.DomainDispatcherApplication.infer_service_region_host; "
+        "w.DomainDispatcherApplication.infer_service_region_host = lambda self, environ, path: "
+        "'s3.amazonaws.com' if environ.get('HTTP_AUTHORIZATION', '').startswith('AWS ') "
+        "else guess(self, environ, path); "
+        "runpy.run_module('moto.server', run_name='__main__')"
+    )
     cmd = [sys.executable, "-c", code, marker(state), "-H", c.LOOPBACK, "-p", str(port)]
     with open(str(state / "moto.log"), "ab") as log:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True,
-                                env={**os.environ, **env} if env else None)
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env={**os.environ, **env} if env else None,
+        )
     _pid_file(state).write_text(f"{proc.pid}\n")
     return proc.pid
 
@@ -153,8 +161,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 1 if reason else 0
         if args.command == "start":
             env = start(state, args.port, args.timeout)
-            print("moto: ready at {} in {} s (env in {})".format(
-                env["AWS_ENDPOINT_URL"], env["AURORA_SERVER_BOOT_SECONDS"], state / "env"))
+            print(
+                "moto: ready at {} in {} s (env in {})".format(
+                    env["AWS_ENDPOINT_URL"], env["AURORA_SERVER_BOOT_SECONDS"], state / "env"
+                )
+            )
             return 0
         if args.command == "stop":
             stop(state)

@@ -135,8 +135,14 @@ def _ceph(state: Path, *args: str, timeout: float = 60.0) -> str:
     """Run one Ceph tool against this cluster; raise with its output on failure."""
     cmd = [args[0], "-c", str(conf_path(state))] + list(args[1:])
     try:
-        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        done = subprocess.run(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise c.ServerError("{} timed out after {:.0f} s".format(" ".join(args[:3]), timeout)) from exc
     out = done.stdout.decode("utf-8", "replace")
@@ -163,15 +169,15 @@ def _wipe(state: Path) -> None:
 
 
 def _write_conf(state: Path, ports: Dict[str, int], store_bytes: int, debug_rgw: int) -> None:
-    text = CONF_TEMPLATE.format(fsid=uuid.uuid4(), dir=state, store_bytes=store_bytes,
-                                rgw_name=RGW_NAME, debug_rgw=debug_rgw, **ports)
+    text = CONF_TEMPLATE.format(
+        fsid=uuid.uuid4(), dir=state, store_bytes=store_bytes, rgw_name=RGW_NAME, debug_rgw=debug_rgw, **ports
+    )
     conf_path(state).write_text(text)
 
 
 def _start_mon(state: Path, ports: Dict[str, int], fsid: str) -> None:
     addr = f"[v2:127.0.0.1:{ports['mon_v2']},v1:127.0.0.1:{ports['mon_v1']}]"
-    _ceph(state, "monmaptool", "--create", "--clobber", "--fsid", fsid, "--addv", "a", addr,
-          str(state / "monmap"))
+    _ceph(state, "monmaptool", "--create", "--clobber", "--fsid", fsid, "--addv", "a", addr, str(state / "monmap"))
     _ceph(state, "ceph-mon", "--mkfs", "-i", "a", "--monmap", str(state / "monmap"))
     _ceph(state, "ceph-mon", "-i", "a")
 
@@ -186,9 +192,23 @@ def _start_osd(state: Path) -> None:
 
 
 def _create_user(state: Path, keys: Dict[str, str]) -> None:
-    _ceph(state, "radosgw-admin", "-n", RGW_NAME, "user", "create", "--uid", "test",
-          "--display-name", "test", "--access-key", keys["access"], "--secret-key", keys["secret"],
-          timeout=120.0)
+    _ceph(
+        state,
+        "radosgw-admin",
+        "-n",
+        RGW_NAME,
+        "user",
+        "create",
+        "--uid",
+        "test",
+        "--display-name",
+        "test",
+        "--access-key",
+        keys["access"],
+        "--secret-key",
+        keys["secret"],
+        timeout=120.0,
+    )
 
 
 def _rgw_failed(state: Path) -> Optional[str]:
@@ -199,8 +219,7 @@ def _rgw_failed(state: Path) -> Optional[str]:
     return None
 
 
-def start(state: Path, port: int, timeout: float = 120.0, store_gib: float = 4.0,
-          debug_rgw: int = 1) -> Dict[str, str]:
+def start(state: Path, port: int, timeout: float = 120.0, store_gib: float = 4.0, debug_rgw: int = 1) -> Dict[str, str]:
     """Stop whatever ran in `state`, boot a fresh cluster there and return its env values."""
     began = time.monotonic()
     reason = unavailable_reason()
@@ -214,7 +233,7 @@ def start(state: Path, port: int, timeout: float = 120.0, store_gib: float = 4.0
     rgw_port = c.chosen_port(port)
     mon_v2 = c.free_port(avoid=[rgw_port])
     ports = {"rgw_port": rgw_port, "mon_v2": mon_v2, "mon_v1": c.free_port(avoid=[rgw_port, mon_v2])}
-    _write_conf(state, ports, int(store_gib * 1024 ** 3), debug_rgw)
+    _write_conf(state, ports, int(store_gib * 1024**3), debug_rgw)
     fsid = conf_path(state).read_text().split("fsid = ", 1)[1].split()[0]
     keys = _keys()
     try:
@@ -222,8 +241,12 @@ def start(state: Path, port: int, timeout: float = 120.0, store_gib: float = 4.0
         _start_osd(state)
         _create_user(state, keys)
         _ceph(state, "radosgw", "-n", RGW_NAME)
-        c.wait_until(lambda: c.http_status(c.LOOPBACK, rgw_port) == 200, timeout - (time.monotonic() - began),
-                     f"radosgw on port {rgw_port}", lambda: _rgw_failed(state))
+        c.wait_until(
+            lambda: c.http_status(c.LOOPBACK, rgw_port) == 200,
+            timeout - (time.monotonic() - began),
+            f"radosgw on port {rgw_port}",
+            lambda: _rgw_failed(state),
+        )
     except BaseException:
         stop(state)
         raise
@@ -287,9 +310,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 1 if reason else 0
         if args.command == "start":
             env = start(state, args.port, args.timeout, args.store_gib, args.debug_rgw)
-            print("rgw: ready at {} in {} s (access key {}; env in {})".format(
-                env["AWS_ENDPOINT_URL"], env["AURORA_SERVER_BOOT_SECONDS"], env["AWS_ACCESS_KEY_ID"],
-                state / "env"))
+            print(
+                "rgw: ready at {} in {} s (access key {}; env in {})".format(
+                    env["AWS_ENDPOINT_URL"], env["AURORA_SERVER_BOOT_SECONDS"], env["AWS_ACCESS_KEY_ID"], state / "env"
+                )
+            )
             return 0
         if args.command == "stop":
             stop(state)

@@ -29,12 +29,63 @@ LAYERS = {
 
 STDLIB = set(getattr(sys, "stdlib_module_names", ())) or {
     # Python 3.9 has no sys.stdlib_module_names; this list covers what aurora may use.
-    "abc", "argparse", "base64", "binascii", "calendar", "collections", "concurrent", "configparser",
-    "contextlib", "dataclasses", "datetime", "email", "enum", "errno", "fnmatch", "functools", "getpass",
-    "hashlib", "hmac", "http", "importlib", "io", "ipaddress", "itertools", "json", "logging", "math",
-    "mimetypes", "os", "pathlib", "platform", "posixpath", "queue", "random", "re", "select", "shutil",
-    "signal", "socket", "ssl", "stat", "string", "struct", "sys", "tempfile", "textwrap", "threading",
-    "time", "types", "typing", "urllib", "uuid", "warnings", "weakref", "xml", "zlib", "__future__",
+    "abc",
+    "argparse",
+    "base64",
+    "binascii",
+    "calendar",
+    "collections",
+    "concurrent",
+    "configparser",
+    "contextlib",
+    "dataclasses",
+    "datetime",
+    "email",
+    "enum",
+    "errno",
+    "fnmatch",
+    "functools",
+    "getpass",
+    "hashlib",
+    "hmac",
+    "http",
+    "importlib",
+    "io",
+    "ipaddress",
+    "itertools",
+    "json",
+    "logging",
+    "math",
+    "mimetypes",
+    "os",
+    "pathlib",
+    "platform",
+    "posixpath",
+    "queue",
+    "random",
+    "re",
+    "select",
+    "shutil",
+    "signal",
+    "socket",
+    "ssl",
+    "stat",
+    "string",
+    "struct",
+    "sys",
+    "tempfile",
+    "textwrap",
+    "threading",
+    "time",
+    "types",
+    "typing",
+    "urllib",
+    "uuid",
+    "warnings",
+    "weakref",
+    "xml",
+    "zlib",
+    "__future__",
 }
 
 
@@ -94,8 +145,10 @@ def test_no_import_runs_upward_between_layers() -> None:
         own = layer_of(name)
         for line, imported in runtime_imports(tree, name):
             if imported.split(".")[0] == "aurora" and layer_of(imported) > own:
-                bad.append("%s:%d (layer %d) imports %s (layer %d)" % (
-                    path.relative_to(ROOT), line, own, imported, layer_of(imported)))
+                bad.append(
+                    "%s:%d (layer %d) imports %s (layer %d)"
+                    % (path.relative_to(ROOT), line, own, imported, layer_of(imported))
+                )
     assert bad == []
 
 
@@ -121,13 +174,34 @@ def test_py_typed_marker_is_shipped() -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert sorted(aurora.__all__) == sorted([
-        "AuroraError", "Config", "Container", "ContainerAlreadyExistsError", "ContainerDoesNotExistError",
-        "ContainerError", "ContainerIsNotEmptyError", "InvalidArgumentError", "InvalidContainerNameError",
-        "InvalidCredsError", "LibcloudError", "Object", "ObjectDoesNotExistError", "ObjectError",
-        "ObjectHashMismatchError", "Provider", "RetryPolicy", "StorageDriver", "Timeouts", "TransferConfig",
-        "TransferError", "TransportError", "get_driver", "__version__",
-    ])
+    assert sorted(aurora.__all__) == sorted(
+        [
+            "AuroraError",
+            "Config",
+            "Container",
+            "ContainerAlreadyExistsError",
+            "ContainerDoesNotExistError",
+            "ContainerError",
+            "ContainerIsNotEmptyError",
+            "InvalidArgumentError",
+            "InvalidContainerNameError",
+            "InvalidCredsError",
+            "LibcloudError",
+            "Object",
+            "ObjectDoesNotExistError",
+            "ObjectError",
+            "ObjectHashMismatchError",
+            "Provider",
+            "RetryPolicy",
+            "StorageDriver",
+            "Timeouts",
+            "TransferConfig",
+            "TransferError",
+            "TransportError",
+            "get_driver",
+            "__version__",
+        ]
+    )
     for name in aurora.__all__:
         assert hasattr(aurora, name), name
 

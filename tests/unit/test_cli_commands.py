@@ -38,13 +38,20 @@ class FakeClient:
         self.keys, self.page, self.next_marker = keys, page, next_marker
         self.calls: List[Optional[str]] = []
 
-    def list_objects(self, bucket: str, *, prefix: Optional[str] = None, delimiter: Optional[str] = None,
-                     marker: Optional[str] = None, **_: Any) -> ListObjectsResult:
+    def list_objects(
+        self,
+        bucket: str,
+        *,
+        prefix: Optional[str] = None,
+        delimiter: Optional[str] = None,
+        marker: Optional[str] = None,
+        **_: Any,
+    ) -> ListObjectsResult:
         self.calls.append(marker)
         prefix = prefix or ""
         entries: Dict[str, bool] = {}  # entry -> is a common prefix
         for key in sorted(self.keys):
-            rest = key[len(prefix):]
+            rest = key[len(prefix) :]
             if not key.startswith(prefix):
                 continue
             if delimiter and delimiter in rest:
@@ -81,16 +88,22 @@ KEYS = {"a/file": 1234, "a/sub/deep": 5, "ab": 7, "top": 0}
 @pytest.mark.parametrize("next_marker", [True, False])
 def test_ls_shows_names_relative_to_the_prefix_across_pages(next_marker: bool) -> None:
     client = FakeClient(KEYS, page=1, next_marker=next_marker)
-    assert ls(client, "bucket/a/") == (0, [
-        "2026-01-01 12:00:00       1234 file",
-        "                           PRE sub/",
-    ], "")
+    assert ls(client, "bucket/a/") == (
+        0,
+        [
+            "2026-01-01 12:00:00       1234 file",
+            "                           PRE sub/",
+        ],
+        "",
+    )
     assert len(client.calls) == 2
 
 
 def test_ls_of_a_partial_name_shows_the_folder_and_the_matching_objects() -> None:
-    assert ls(FakeClient(KEYS), "bucket/a")[1] == ["                           PRE a/",
-                                                   "2026-01-01 12:00:00          7 ab"]
+    assert ls(FakeClient(KEYS), "bucket/a")[1] == [
+        "                           PRE a/",
+        "2026-01-01 12:00:00          7 ab",
+    ]
 
 
 def test_ls_recursive_shows_full_keys_and_the_summary() -> None:
@@ -146,8 +159,12 @@ def test_reports_like_aws_or_as_json_or_not_at_all() -> None:
     assert out.getvalue() == "upload: ./x to s3://b/x\n(dryrun) upload: ./x to s3://b/x\ndelete: s3://b/x\n"
     as_json, out, _ = session(json=True)
     as_json.report("download", "s3://b/x", "./x", dry_run=True)
-    assert json.loads(out.getvalue()) == {"action": "download", "source": "s3://b/x", "destination": "./x",
-                                          "dry_run": True}
+    assert json.loads(out.getvalue()) == {
+        "action": "download",
+        "source": "s3://b/x",
+        "destination": "./x",
+        "dry_run": True,
+    }
     quiet, out, _ = session(quiet=True)
     quiet.report("upload", "./x", "s3://b/x")
     assert out.getvalue() == ""
@@ -170,8 +187,10 @@ def test_failures_are_one_line_and_tracebacks_need_debug() -> None:
 
 
 def test_causes() -> None:
-    assert cause_of(FileNotFoundError(errno.ENOENT, "No such file or directory", "./x")) == \
-        "No such file or directory: ./x"
+    assert (
+        cause_of(FileNotFoundError(errno.ENOENT, "No such file or directory", "./x"))
+        == "No such file or directory: ./x"
+    )
     assert cause_of(ValueError("bad\nvalue")) == "ValueError: bad value"
     assert cause_of(KeyError()) == "KeyError"
 
@@ -200,9 +219,13 @@ def test_actions_and_refused_pairs() -> None:
     assert action_of(Job(S3Url("b", "x"), LocalPath("x"))) == "download"
     assert action_of(Job(S3Url("b", "x"), S3Url("c", "x"))) == "copy"
     check_pair(S3Url("b", "x"), S3Url("b", "x"), False, False)  # cp onto itself is the server's call
-    for pair in [(LocalPath("a"), LocalPath("b"), False, False), (Stream(), LocalPath("b"), False, False),
-                 (Stream(), S3Url("b", "k"), True, False), (S3Url("b", "k"), Stream(), False, True),
-                 (S3Url("b", "k"), S3Url("b", "k"), False, True)]:
+    for pair in [
+        (LocalPath("a"), LocalPath("b"), False, False),
+        (Stream(), LocalPath("b"), False, False),
+        (Stream(), S3Url("b", "k"), True, False),
+        (S3Url("b", "k"), Stream(), False, True),
+        (S3Url("b", "k"), S3Url("b", "k"), False, True),
+    ]:
         with pytest.raises(UsageError):
             check_pair(*pair)
 
@@ -235,7 +258,14 @@ def test_a_dry_run_deletes_nothing() -> None:
     client = DeletingClient()
     args = argparse.Namespace(debug=False, quiet=False, json=False)
     out = io.StringIO()
-    assert delete_keys(Session(args, out, io.StringIO(), driver=FakeDriver(client)),  # type: ignore[arg-type]
-                       "bucket", ["a", "b"], dry_run=True) == 0
+    assert (
+        delete_keys(
+            Session(args, out, io.StringIO(), driver=FakeDriver(client)),  # type: ignore[arg-type]
+            "bucket",
+            ["a", "b"],
+            dry_run=True,
+        )
+        == 0
+    )
     assert client.batches == []
     assert out.getvalue() == "(dryrun) delete: s3://bucket/a\n(dryrun) delete: s3://bucket/b\n"

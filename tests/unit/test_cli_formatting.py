@@ -81,8 +81,16 @@ def test_times_are_shown_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     "size, text",
-    [(0, "0 Bytes"), (1, "1 Byte"), (1023, "1023 Bytes"), (1024, "1.0 KiB"), (1536, "1.5 KiB"),
-     (1048576, "1.0 MiB"), (5 * 1024**3, "5.0 GiB"), (3 * 1024**6, "3.0 EiB")],
+    [
+        (0, "0 Bytes"),
+        (1, "1 Byte"),
+        (1023, "1023 Bytes"),
+        (1024, "1.0 KiB"),
+        (1536, "1.5 KiB"),
+        (1048576, "1.0 MiB"),
+        (5 * 1024**3, "5.0 GiB"),
+        (3 * 1024**6, "3.0 EiB"),
+    ],
 )
 def test_human_sizes(size: int, text: str) -> None:
     assert human_size(size) == text

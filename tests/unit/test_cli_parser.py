@@ -15,9 +15,20 @@ from aurora.cli.urls import LocalPath, S3Url, Stream
 @pytest.fixture(autouse=True)
 def no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """No credentials or endpoint from the machine: these tests must fail before any request."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
-                 "AWS_ENDPOINT_URL_S3", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-                 "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CA_BUNDLE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_CA_BUNDLE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
 
@@ -37,7 +48,12 @@ def test_global_options_before_or_after_the_command() -> None:
     assert (mixed.profile, mixed.signature_version) == ("p", "2")
     plain = parse_args(["ls"])
     assert (plain.endpoint_url, plain.profile, plain.debug, plain.no_verify_ssl, plain.url) == (
-        None, None, False, False, None)
+        None,
+        None,
+        False,
+        False,
+        None,
+    )
 
 
 def test_command_arguments() -> None:
@@ -45,7 +61,12 @@ def test_command_arguments() -> None:
     assert (ls.recursive, ls.json, ls.url) == (True, True, S3Url("bucket", "pre"))
     cp = parse_args(["cp", "-", "s3://bucket/k", "--quiet"])
     assert (cp.source, cp.destination, cp.quiet, cp.recursive, cp.dry_run) == (
-        Stream(), S3Url("bucket", "k"), True, False, False)
+        Stream(),
+        S3Url("bucket", "k"),
+        True,
+        False,
+        False,
+    )
     mv = parse_args(["mv", "s3://bucket/k", "./x", "--recursive", "--dryrun"])
     assert (mv.source, mv.destination, mv.recursive, mv.dry_run) == (S3Url("bucket", "k"), LocalPath("./x"), True, True)
     sync = parse_args(["sync", "dir", "s3://bucket/p", "--delete", "--dry-run"])
@@ -93,8 +114,9 @@ def test_presign_options_and_aliases() -> None:
         ["--endpoint-url", "ftp://127.0.0.1:9", "ls"],
     ],
 )
-def test_bad_usage_exits_2_with_a_message_and_no_traceback(argv: List[str], capsys: pytest.CaptureFixture[str],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_usage_exits_2_with_a_message_and_no_traceback(
+    argv: List[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-value")
     code, out, err = run(argv)
@@ -113,8 +135,17 @@ def test_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("aurora ")
 
 
-@pytest.mark.parametrize("argv", [["ls"], ["ls", "s3://bucket/p"], ["cp", "s3://bucket/k", "x"], ["rm", "-r", "s3://bucket"],
-                                  ["sync", "s3://bucket/p", "s3://bucket/q"], ["presign", "s3://bucket/k"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ls"],
+        ["ls", "s3://bucket/p"],
+        ["cp", "s3://bucket/k", "x"],
+        ["rm", "-r", "s3://bucket"],
+        ["sync", "s3://bucket/p", "s3://bucket/q"],
+        ["presign", "s3://bucket/k"],
+    ],
+)
 def test_missing_credentials_is_said_once_whatever_the_command(argv: List[str]) -> None:
     code, out, err = run(argv + ["--endpoint-url", "http://127.0.0.1:9"])
     assert code == 1 and out == ""

@@ -59,8 +59,10 @@ def test_md5_is_computed_only_where_it_decides() -> None:
 
     source = listing(local("multipart"), local("resized", size=2), local("plain"), local("absent"))
     dest = listing(remote("multipart", etag="abc-3"), remote("resized", etag=MD5_A), remote("plain", etag=MD5_A))
-    assert plan_sync(source, dest, md5_of=md5_of) == [SyncAction(TRANSFER, "absent", "missing at the destination"),
-                                                       SyncAction(TRANSFER, "resized", "size differs (2, was 1)")]
+    assert plan_sync(source, dest, md5_of=md5_of) == [
+        SyncAction(TRANSFER, "absent", "missing at the destination"),
+        SyncAction(TRANSFER, "resized", "size differs (2, was 1)"),
+    ]
     assert asked == ["plain"]
 
 
@@ -93,7 +95,10 @@ def test_plain_md5_recognition() -> None:
 
 names = st.text(alphabet="abc/", min_size=1, max_size=6)
 entries = st.builds(
-    Entry, name=st.just(""), size=st.integers(0, 3), mtime=st.floats(0, 1000, allow_nan=False),
+    Entry,
+    name=st.just(""),
+    size=st.integers(0, 3),
+    mtime=st.floats(0, 1000, allow_nan=False),
     etag=st.sampled_from([None, MD5_A, MD5_B, "x-2"]),
 )
 

@@ -117,14 +117,16 @@ def test_virtual_host_connects_to_the_bucket_host_and_signs_it_v4() -> None:
         "HEAD",
         "/dir/a key",
         (),
-        (("Host", "bucket.s3.example.com"),
-         ("X-Amz-Date", header(request, "X-Amz-Date") or ""),
-         ("X-Amz-Content-SHA256", header(request, "X-Amz-Content-SHA256") or "")),
+        (
+            ("Host", "bucket.s3.example.com"),
+            ("X-Amz-Date", header(request, "X-Amz-Date") or ""),
+            ("X-Amz-Content-SHA256", header(request, "X-Amz-Content-SHA256") or ""),
+        ),
     )
     when = datetime.strptime(header(request, "X-Amz-Date") or "", "%Y%m%dT%H%M%SZ")
-    expected = signing_v4.sign_v4(
-        unsigned, CREDS, region="eu-west-1", now=when, payload_hash=signing_v4.EMPTY_SHA256
-    )["Authorization"]
+    expected = signing_v4.sign_v4(unsigned, CREDS, region="eu-west-1", now=when, payload_hash=signing_v4.EMPTY_SHA256)[
+        "Authorization"
+    ]
     assert auth == expected
 
 
@@ -264,7 +266,7 @@ def test_skew_correction_is_shared_with_read_views() -> None:
 # -- ListObjectsV2, decided once ----------------------------------------------------------
 
 V1_PAGE = (
-    b'<ListBucketResult><Name>b</Name><Prefix></Prefix><Marker></Marker><IsTruncated>false</IsTruncated>'
+    b"<ListBucketResult><Name>b</Name><Prefix></Prefix><Marker></Marker><IsTruncated>false</IsTruncated>"
     b"<Contents><Key>one</Key><Size>1</Size><ETag>&quot;x&quot;</ETag></Contents></ListBucketResult>"
 )
 V2_PAGES = {
@@ -375,9 +377,10 @@ def test_sse_c_key_goes_on_every_read_and_nowhere_else() -> None:
     obj = driver.get_object("bucket", "k", ex_sse_customer_key=key)
     assert header(sent[-1], "x-amz-server-side-encryption-customer-key") == b64
     assert b"".join(driver.download_object_as_stream(obj, ex_sse_customer_key=b64)) == b"abc"
-    assert header(sent[-1], "x-amz-server-side-encryption-customer-key-MD5") == base64.b64encode(
-        hashlib.md5(key).digest()
-    ).decode()
+    assert (
+        header(sent[-1], "x-amz-server-side-encryption-customer-key-MD5")
+        == base64.b64encode(hashlib.md5(key).digest()).decode()
+    )
     driver.get_object("bucket", "k")
     assert header(sent[-1], "x-amz-server-side-encryption-customer-key") is None
     for text in (repr(driver), repr(driver.client), repr(obj), str(obj.extra)):
@@ -389,8 +392,13 @@ def copy_server(size: int) -> Handler:
 
     def handle(sent: Sent) -> Response:
         if sent.method == "HEAD":
-            headers = {"Content-Length": str(size), "ETag": '"src-etag"', "Content-Type": "text/x-src",
-                       "x-amz-meta-color": "blue", "Cache-Control": "no-store"}
+            headers = {
+                "Content-Length": str(size),
+                "ETag": '"src-etag"',
+                "Content-Type": "text/x-src",
+                "x-amz-meta-color": "blue",
+                "Cache-Control": "no-store",
+            }
             return Response(200, "OK", headers, b"")
         if sent.method == "POST" and sent.target.endswith("?uploads"):
             body = b"<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>up-1</UploadId>"
@@ -400,8 +408,12 @@ def copy_server(size: int) -> Handler:
             body = b"<CopyPartResult><ETag>&quot;p%s&quot;</ETag></CopyPartResult>" % number.encode()
             return Response(200, "OK", {}, body)
         if sent.method == "POST":
-            return Response(200, "OK", {}, b"<CompleteMultipartUploadResult><ETag>&quot;x-3&quot;</ETag>"
-                                           b"</CompleteMultipartUploadResult>")
+            return Response(
+                200,
+                "OK",
+                {},
+                b"<CompleteMultipartUploadResult><ETag>&quot;x-3&quot;</ETag></CompleteMultipartUploadResult>",
+            )
         return Response(500, "Unexpected", {}, b"")
 
     return handle
@@ -419,10 +431,14 @@ def test_multipart_copy_requests() -> None:
     assert create.target == "/dest/dst?uploads"
     assert header(create, "Content-Type") == "text/x-src" and header(create, "x-amz-meta-color") == "blue"
     assert header(create, "Cache-Control") == "no-store"
-    parts = sorted((s for s in sent if "x-amz-copy-source-range" in s.headers),
-                   key=lambda s: s.headers["x-amz-copy-source-range"])
+    parts = sorted(
+        (s for s in sent if "x-amz-copy-source-range" in s.headers), key=lambda s: s.headers["x-amz-copy-source-range"]
+    )
     assert [p.headers["x-amz-copy-source-range"] for p in parts] == [
-        "bytes=0-5242879", "bytes=10485760-12582912", "bytes=5242880-10485759"]
+        "bytes=0-5242879",
+        "bytes=10485760-12582912",
+        "bytes=5242880-10485759",
+    ]
     for part in parts:
         assert part.headers["x-amz-copy-source"] == "/bucket/src"
         assert part.headers["x-amz-copy-source-if-match"] == '"src-etag"'

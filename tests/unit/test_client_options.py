@@ -74,9 +74,10 @@ def test_checksums_match_known_values() -> None:
 @given(st.lists(st.binary(max_size=64), max_size=8))
 def test_checksums_of_chunks_equal_those_of_the_whole(chunks: list) -> None:
     whole = b"".join(chunks)
-    assert checksum_headers("SHA256", chunks)["x-amz-checksum-sha256"] == base64.b64encode(
-        hashlib.sha256(whole).digest()
-    ).decode()
+    assert (
+        checksum_headers("SHA256", chunks)["x-amz-checksum-sha256"]
+        == base64.b64encode(hashlib.sha256(whole).digest()).decode()
+    )
     crc = zlib.crc32(whole).to_bytes(4, "big")
     assert checksum_headers("CRC32", chunks)["x-amz-checksum-crc32"] == base64.b64encode(crc).decode()
 

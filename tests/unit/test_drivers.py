@@ -75,8 +75,22 @@ def test_secret_never_shows_in_repr_or_str() -> None:
         assert SECRET not in str(value)
 
 
-@pytest.mark.parametrize("name", ["", "ab", "A" * 3, "has_underscore", "-leading", "trailing-", "a..b", "192.168.1.1",
-                                  "x" * 64, "UPPER", "bad/slash"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "ab",
+        "A" * 3,
+        "has_underscore",
+        "-leading",
+        "trailing-",
+        "a..b",
+        "192.168.1.1",
+        "x" * 64,
+        "UPPER",
+        "bad/slash",
+    ],
+)
 def test_invalid_bucket_names_are_refused_before_any_request(name: str) -> None:
     driver = offline_driver()
     with pytest.raises(aurora.InvalidContainerNameError) as info:

@@ -168,9 +168,7 @@ def test_creating_an_existing_container_fails(driver: LocalStorageDriver, contai
 
 
 @pytest.mark.parametrize("name", ["", ".", "..", "a/b", "a..b", "a\0b", ".aurora-meta", ".AURORA-x", "x" * 256])
-def test_invalid_container_names_are_refused_before_the_disk(
-    driver: LocalStorageDriver, base: Path, name: str
-) -> None:
+def test_invalid_container_names_are_refused_before_the_disk(driver: LocalStorageDriver, base: Path, name: str) -> None:
     with pytest.raises(aurora.InvalidContainerNameError):
         driver.create_container(name)
     with pytest.raises(aurora.InvalidContainerNameError):
@@ -246,8 +244,9 @@ def test_file_round_trip(driver: LocalStorageDriver, container: Container, tmp_p
     data = payload(size, seed=size)
     source = tmp_path / "source.txt"
     source.write_bytes(data)
-    obj = driver.upload_object(str(source), container, "obj-%d" % size, extra={"meta_data": {"color": "blue"}},
-                               ex_config=SMALL_CHUNKS)
+    obj = driver.upload_object(
+        str(source), container, "obj-%d" % size, extra={"meta_data": {"color": "blue"}}, ex_config=SMALL_CHUNKS
+    )
     assert (obj.name, obj.size, obj.hash) == ("obj-%d" % size, size, md5(data))
     assert obj.extra["content_type"] == "text/plain"
     assert obj.meta_data == {"color": "blue"}
@@ -331,9 +330,7 @@ def test_a_key_and_a_key_below_it_cannot_both_exist(
 
 
 @pytest.mark.parametrize("source", [iter([]), iter([b"", b""]), b"", io.BytesIO(b"")])
-def test_zero_byte_objects(
-    driver: LocalStorageDriver, container: Container, tmp_path: Path, source: Any
-) -> None:
+def test_zero_byte_objects(driver: LocalStorageDriver, container: Container, tmp_path: Path, source: Any) -> None:
     obj = driver.upload_object_via_stream(source, container, "empty")
     assert (obj.size, obj.hash) == (0, md5(b""))
     fetched = driver.get_object("box", "empty")
@@ -355,8 +352,9 @@ def test_zero_byte_objects(
     ],
 )
 def test_stream_sources(driver: LocalStorageDriver, container: Container, source: Any) -> None:
-    obj = driver.upload_object_via_stream(source, container, "s", ex_config=Config(
-        transfer=TransferConfig(io_chunk_size=4)))
+    obj = driver.upload_object_via_stream(
+        source, container, "s", ex_config=Config(transfer=TransferConfig(io_chunk_size=4))
+    )
     assert (obj.size, obj.hash) == (6, md5(b"abcdef"))
     assert b"".join(obj.as_stream()) == b"abcdef"
 
@@ -441,8 +439,9 @@ def test_a_temporary_file_removed_under_an_upload_is_an_aurora_error(
     assert tree(base) == ["box"]
 
 
-def test_objects_deleted_during_a_listing_are_skipped(driver: LocalStorageDriver, container: Container,
-                                                      base: Path) -> None:
+def test_objects_deleted_during_a_listing_are_skipped(
+    driver: LocalStorageDriver, container: Container, base: Path
+) -> None:
     for name in ["a", "b", "c"]:
         put(driver, container, name)
     listing = driver.iterate_container_objects(container)
@@ -555,8 +554,9 @@ def test_files_placed_by_hand_are_objects(driver: LocalStorageDriver, container:
 
 def test_overwrite_replaces_data_and_metadata(driver: LocalStorageDriver, container: Container, base: Path) -> None:
     put(driver, container, "k.txt", b"first", meta_data={"v": "1"}, cache_control="no-cache")
-    second = driver.upload_object_via_stream(iter([b"second!"]), container, "k.txt",
-                                             extra={"content_type": "x/y", "meta_data": {"w": "2"}})
+    second = driver.upload_object_via_stream(
+        iter([b"second!"]), container, "k.txt", extra={"content_type": "x/y", "meta_data": {"w": "2"}}
+    )
     fetched = driver.get_object("box", "k.txt")
     for obj in (second, fetched):
         assert (obj.size, obj.hash, obj.meta_data) == (7, md5(b"second!"), {"w": "2"})
@@ -613,9 +613,15 @@ def test_prefix_filters(driver: LocalStorageDriver, container: Container) -> Non
     for name in ["photos/2020/jan.jpg", "photos/2020/june.jpg", "photos/2021/x.jpg", "photosets", "docs/a"]:
         put(driver, container, name)
     assert [o.name for o in driver.list_container_objects(container, prefix="photos/2020/j")] == [
-        "photos/2020/jan.jpg", "photos/2020/june.jpg"]
+        "photos/2020/jan.jpg",
+        "photos/2020/june.jpg",
+    ]
     assert [o.name for o in driver.list_container_objects(container, prefix="photos")] == [
-        "photos/2020/jan.jpg", "photos/2020/june.jpg", "photos/2021/x.jpg", "photosets"]
+        "photos/2020/jan.jpg",
+        "photos/2020/june.jpg",
+        "photos/2021/x.jpg",
+        "photosets",
+    ]
     assert [o.name for o in container.list_objects(ex_prefix="doc")] == ["docs/a"]
     for nothing in ["nope/", "photos/2022/", "../", "photos//", "photos/2020/jan.jpg/"]:
         assert driver.list_container_objects(container, prefix=nothing) == []
@@ -632,9 +638,7 @@ def test_delimiter_lists_one_level(driver: LocalStorageDriver, container: Contai
     assert list(driver.ex_list_prefixes(container, delimiter="-")) == ["b-"]
 
 
-def test_folders_without_objects_are_not_prefixes(
-    driver: LocalStorageDriver, container: Container, base: Path
-) -> None:
+def test_folders_without_objects_are_not_prefixes(driver: LocalStorageDriver, container: Container, base: Path) -> None:
     put(driver, container, "real/file")
     (base / "box" / "empty" / "deeper").mkdir(parents=True)
     assert list(driver.ex_list_prefixes(container)) == ["real/"]
@@ -787,17 +791,23 @@ def test_progress_is_reported(driver: LocalStorageDriver, container: Container, 
     source = tmp_path / "src"
     source.write_bytes(data)
     seen: List[Tuple[int, Optional[int]]] = []
-    driver.upload_object(str(source), container, "p", ex_progress=lambda d, t: seen.append((d, t)),
-                         ex_config=SMALL_CHUNKS)
+    driver.upload_object(
+        str(source), container, "p", ex_progress=lambda d, t: seen.append((d, t)), ex_config=SMALL_CHUNKS
+    )
     assert seen == [(1000, 3500), (2000, 3500), (3000, 3500), (3500, 3500)]
     seen.clear()
-    driver.upload_object_via_stream(iter([data[:2000], data[2000:]]), container, "q",
-                                    ex_progress=lambda d, t: seen.append((d, t)))
+    driver.upload_object_via_stream(
+        iter([data[:2000], data[2000:]]), container, "q", ex_progress=lambda d, t: seen.append((d, t))
+    )
     assert seen == [(2000, None), (3500, None)]
     seen.clear()
     obj = driver.get_object("box", "p")
-    assert driver.download_object(obj, str(tmp_path / "d"), ex_progress=lambda d, t: seen.append((d, t)),
-                                  ex_config=SMALL_CHUNKS) is True
+    assert (
+        driver.download_object(
+            obj, str(tmp_path / "d"), ex_progress=lambda d, t: seen.append((d, t)), ex_config=SMALL_CHUNKS
+        )
+        is True
+    )
     assert seen[-1] == (3500, 3500) and len(seen) == 4
 
 
@@ -830,8 +840,12 @@ def test_concurrent_writers_of_one_key_leave_one_whole_version(
 
         def write(n: int, barrier: threading.Barrier = barrier) -> None:
             barrier.wait()
-            driver.upload_object_via_stream(iter([payloads[n][:7000], payloads[n][7000:]]), container, "shared",
-                                            extra={"meta_data": {"writer": str(n)}})
+            driver.upload_object_via_stream(
+                iter([payloads[n][:7000], payloads[n][7000:]]),
+                container,
+                "shared",
+                extra={"meta_data": {"writer": str(n)}},
+            )
 
         threads = [threading.Thread(target=write, args=(n,)) for n in payloads]
         for thread in threads:
@@ -921,9 +935,7 @@ def run_threads(count: int, target: Any) -> List[BaseException]:
     return errors
 
 
-def test_deleting_a_container_under_writers_raises_only_aurora_errors(
-    driver: LocalStorageDriver, base: Path
-) -> None:
+def test_deleting_a_container_under_writers_raises_only_aurora_errors(driver: LocalStorageDriver, base: Path) -> None:
     """Writers race a thread that empties, deletes and re-creates their container: no raw OSError escapes."""
     driver.create_container("box")
     box = Container("box", {}, driver)
@@ -967,8 +979,9 @@ def test_deleting_a_container_under_writers_raises_only_aurora_errors(
     assert temp_files(base) == []
 
 
-def test_concurrent_deletes_and_writes_in_shared_folders(driver: LocalStorageDriver, container: Container,
-                                                        base: Path) -> None:
+def test_concurrent_deletes_and_writes_in_shared_folders(
+    driver: LocalStorageDriver, container: Container, base: Path
+) -> None:
     def churn(n: int) -> None:
         for i in range(40):
             key = "shared/deep/k%d-%d" % (n, i)

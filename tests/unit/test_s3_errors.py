@@ -15,8 +15,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def body(code: str, message: str = "msg") -> bytes:
-    return ("<?xml version='1.0' encoding='UTF-8'?><Error><Code>%s</Code><Message>%s</Message>"
-            "<RequestId>tx-1</RequestId></Error>" % (code, message)).encode()
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><Error><Code>%s</Code><Message>%s</Message>"
+        "<RequestId>tx-1</RequestId></Error>" % (code, message)
+    ).encode()
 
 
 @pytest.mark.parametrize(
@@ -90,15 +92,23 @@ def test_garbage_body_falls_back_on_the_status() -> None:
 
 def test_error_carries_upload_id_and_retry_after_and_pickles() -> None:
     error = error_from_response(
-        status=503, reason="", body=body("SlowDown"), method="PUT", bucket="b", key="k",
-        upload_id="up-1", retry_after="2",
+        status=503,
+        reason="",
+        body=body("SlowDown"),
+        method="PUT",
+        bucket="b",
+        key="k",
+        upload_id="up-1",
+        retry_after="2",
     )
     assert (error.upload_id, error.retry_after) == ("up-1", 2.0)
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is errors.SlowDown and copy.data() == error.data()
 
 
-@pytest.mark.parametrize("value,expected", [("3", 3.0), (" 1.5 ", 1.5), ("-1", None), ("soon", None), (None, None),
-                                            ("Wed, 21 Oct 2015 07:28:00 GMT", None)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [("3", 3.0), (" 1.5 ", 1.5), ("-1", None), ("soon", None), (None, None), ("Wed, 21 Oct 2015 07:28:00 GMT", None)],
+)
 def test_retry_after_seconds(value: object, expected: object) -> None:
     assert parse_retry_after(value) == expected  # type: ignore[arg-type]

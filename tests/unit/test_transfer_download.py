@@ -176,7 +176,12 @@ def test_small_object_is_one_get_written_and_verified(tmp_path: Path) -> None:
     target = tmp_path / "out.bin"
     seen: List[Tuple[int, Optional[int]]] = []
     written = download_file(
-        store, BUCKET, KEY, target, config=config(), expected_size=5000,  # type: ignore[arg-type]
+        store,
+        BUCKET,
+        KEY,
+        target,
+        config=config(),
+        expected_size=5000,  # type: ignore[arg-type]
         progress=lambda done, total: seen.append((done, total)),
     )
     assert written == 5000 and target.read_bytes() == data
@@ -206,7 +211,13 @@ def test_large_object_is_fetched_as_parallel_ranges_pinned_to_the_etag(tmp_path:
     store = FakeStore(data, breaks=[0, 5000])
     target = tmp_path / "big.bin"
     written = download_file(
-        store, BUCKET, KEY, target, config=config(), expected_size=len(data), expected_etag=store.etag,  # type: ignore[arg-type]
+        store,
+        BUCKET,
+        KEY,
+        target,
+        config=config(),
+        expected_size=len(data),
+        expected_etag=store.etag,  # type: ignore[arg-type]
     )
     assert written == len(data) and target.read_bytes() == data
     ranges = sorted(g[0] for g in store.gets if g[0] is not None)
@@ -381,4 +392,3 @@ def test_missing_object_raises_when_iter_object_is_called() -> None:
 
     with pytest.raises(errors.NoSuchKey):
         iter_object(Missing(b""), BUCKET, KEY)  # type: ignore[arg-type]
-

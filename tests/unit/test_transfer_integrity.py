@@ -81,9 +81,7 @@ def test_sigv4_stream_parts_sign_their_sha256_and_send_no_content_md5_when_asked
     assert result.etag == multipart_etag([md5(data[i : i + 10]) for i in (0, 10, 20)])
 
 
-def test_sigv4_file_parts_sign_their_sha256_and_send_no_content_md5_when_asked(
-    big_file: Tuple[Path, bytes]
-) -> None:
+def test_sigv4_file_parts_sign_their_sha256_and_send_no_content_md5_when_asked(big_file: Tuple[Path, bytes]) -> None:
     path, data = big_file
     client = FakeS3(signature_version="4")
     result = upload_file(client, BUCKET, KEY, path, config=config(), part_sha256=True)
@@ -189,7 +187,13 @@ def test_sigv4_part_etags_that_are_not_md5s_fail_the_check_unless_encrypted() ->
     sse_c = {"x-amz-server-side-encryption-customer-algorithm": "AES256"}
     client = LyingPartEtags(lambda n, data, real: "not-an-md5")
     result = upload_from_filler(
-        client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10), headers=sse_c,
+        client,
+        BUCKET,
+        KEY,
+        stream_filler([b"a" * 30]),
+        config=config(),
+        part_sizes=fixed(10),
+        headers=sse_c,
         part_sha256=True,
     )
     assert result.part_count == 3
@@ -234,8 +238,13 @@ class MultipartServer:
         if signed != UNSIGNED_PAYLOAD and signed != sha256_hex(data):
             return Response(400, "Bad Request", {}, b"<Error><Code>XAmzContentSHA256Mismatch</Code></Error>")
         if method == "POST" and "uploads" in query:
-            return Response(200, "OK", {}, b"<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
-                            b"<UploadId>up-1</UploadId></InitiateMultipartUploadResult>")
+            return Response(
+                200,
+                "OK",
+                {},
+                b"<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+                b"<UploadId>up-1</UploadId></InitiateMultipartUploadResult>",
+            )
         if method == "PUT" and "partNumber" in query:
             content_md5 = {k.lower(): v for k, v in headers.items()}.get("content-md5", "")
             if content_md5 and content_md5 != base64.b64encode(md5(data)).decode():
@@ -243,8 +252,13 @@ class MultipartServer:
             return self._part(int(query["partNumber"]), signed, content_md5, data)
         if method == "POST":
             etag = multipart_etag([md5(self.parts[n]) for n in sorted(self.parts)])
-            return Response(200, "OK", {}, b"<CompleteMultipartUploadResult><ETag>&quot;%s&quot;</ETag>"
-                            b"</CompleteMultipartUploadResult>" % etag.encode())
+            return Response(
+                200,
+                "OK",
+                {},
+                b"<CompleteMultipartUploadResult><ETag>&quot;%s&quot;</ETag>"
+                b"</CompleteMultipartUploadResult>" % etag.encode(),
+            )
         return Response(200, "OK", {"ETag": '"%s"' % md5(data).hex()}, b"")
 
     def _part(self, number: int, signed: str, content_md5: str, data: bytes) -> Response:

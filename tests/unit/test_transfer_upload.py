@@ -306,7 +306,11 @@ def test_stream_longer_than_ten_thousand_parts_is_refused_and_aborted() -> None:
     client = FakeS3()
     with pytest.raises(errors.TransferError, match="10,000") as caught:
         upload_from_filler(
-            client, BUCKET, KEY, stream_filler([b"q" * (MAX_PARTS + 1)]), config=config(max_concurrency=4),
+            client,
+            BUCKET,
+            KEY,
+            stream_filler([b"q" * (MAX_PARTS + 1)]),
+            config=config(max_concurrency=4),
             part_sizes=fixed(1),
         )
     assert caught.value.upload_id == "upload-0"
@@ -325,7 +329,12 @@ def test_stream_progress_reports_acknowledged_bytes_and_the_total_at_the_end() -
     seen: List[Tuple[int, Optional[int]]] = []
     client = FakeS3()
     upload_from_filler(
-        client, BUCKET, KEY, stream_filler([b"a" * 25]), config=config(max_concurrency=2), part_sizes=fixed(10),
+        client,
+        BUCKET,
+        KEY,
+        stream_filler([b"a" * 25]),
+        config=config(max_concurrency=2),
+        part_sizes=fixed(10),
         progress=lambda done, total: seen.append((done, total)),
     )
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
@@ -415,8 +424,9 @@ def test_first_failure_cancels_the_parts_not_yet_started() -> None:
 
 def test_a_failing_abort_is_logged_and_the_original_error_raised(caplog: pytest.LogCaptureFixture) -> None:
     client = FakeS3(part_hook=failing_at(1, RuntimeError("part failed")), abort_error=errors.ConnectError("down"))
-    with caplog.at_level(logging.WARNING, logger="aurora.transfer"), pytest.raises(
-        errors.MultipartUploadError, match="part failed"
+    with (
+        caplog.at_level(logging.WARNING, logger="aurora.transfer"),
+        pytest.raises(errors.MultipartUploadError, match="part failed"),
     ):
         upload_from_filler(client, BUCKET, KEY, stream_filler([b"a" * 30]), config=config(), part_sizes=fixed(10))
     assert "could not abort multipart upload upload-0" in caplog.text
@@ -494,7 +504,11 @@ def test_file_multipart_reads_windows_in_place(big_file: Tuple[Path, bytes], wor
     client = FakeS3()
     seen: List[Tuple[int, Optional[int]]] = []
     result = upload_file(
-        client, BUCKET, KEY, str(path), config=config(max_concurrency=workers),
+        client,
+        BUCKET,
+        KEY,
+        str(path),
+        config=config(max_concurrency=workers),
         progress=lambda done, total: seen.append((done, total)),
     )
     assert client.objects[KEY] == data

@@ -445,7 +445,9 @@ def test_bom_and_leading_whitespace_are_tolerated() -> None:
 def test_namespace_tolerance() -> None:
     bare = b"<LocationConstraint>eu-west-1</LocationConstraint>"
     other = b'<LocationConstraint xmlns="urn:example">eu-west-1</LocationConstraint>'
-    prefixed = b'<s3:LocationConstraint xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/">eu-west-1</s3:LocationConstraint>'
+    prefixed = (
+        b'<s3:LocationConstraint xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/">eu-west-1</s3:LocationConstraint>'
+    )
     assert X.parse_location(bare) == X.parse_location(other) == X.parse_location(prefixed) == "eu-west-1"
     mixed = (
         b'<a:ListBucketResult xmlns:a="urn:a" xmlns:b="urn:b"><b:IsTruncated>true</b:IsTruncated>'
@@ -501,8 +503,10 @@ def test_sizes_must_be_plain_ascii_integers(size: str) -> None:
 
 
 def test_sizes_and_booleans_tolerate_whitespace_and_case() -> None:
-    body = b"<ListBucketResult><IsTruncated> False </IsTruncated><Contents><Key>k</Key><Size>\n 42 </Size>" \
-           b"<ETag> &quot;abc&quot; </ETag></Contents></ListBucketResult>"
+    body = (
+        b"<ListBucketResult><IsTruncated> False </IsTruncated><Contents><Key>k</Key><Size>\n 42 </Size>"
+        b"<ETag> &quot;abc&quot; </ETag></Contents></ListBucketResult>"
+    )
     result = X.parse_list_objects(body)
     assert result.objects[0].size == 42 and result.objects[0].etag == "abc" and not result.is_truncated
     assert X.parse_list_objects(b"<ListBucketResult/>").objects == ()
@@ -530,9 +534,36 @@ def test_parsers_raise_only_aurora_errors_on_arbitrary_bytes(body: bytes) -> Non
 
 
 _XMLISH = st.lists(
-    st.sampled_from(["<", ">", "/", "</", "<Key>", "</Key>", "<Size>", "</Size>", "<Contents>", "</Contents>",
-                     "<IsTruncated>", "true", "</IsTruncated>", "&amp;", "&", "%", "%2B", "+", "\u00e9", "\x00",
-                     "<EncodingType>url</EncodingType>", "<NextMarker>", "</NextMarker>", "-1", "9", " "]),
+    st.sampled_from(
+        [
+            "<",
+            ">",
+            "/",
+            "</",
+            "<Key>",
+            "</Key>",
+            "<Size>",
+            "</Size>",
+            "<Contents>",
+            "</Contents>",
+            "<IsTruncated>",
+            "true",
+            "</IsTruncated>",
+            "&amp;",
+            "&",
+            "%",
+            "%2B",
+            "+",
+            "\u00e9",
+            "\x00",
+            "<EncodingType>url</EncodingType>",
+            "<NextMarker>",
+            "</NextMarker>",
+            "-1",
+            "9",
+            " ",
+        ]
+    ),
     max_size=40,
 ).map("".join)
 

@@ -27,8 +27,10 @@ DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 def read_complete(body: bytes) -> List[Tuple[int, str]]:
     root = ET.fromstring(body)
     assert root.tag == S3 + "CompleteMultipartUpload"
-    return [(int(part.findtext(S3 + "PartNumber") or ""), part.findtext(S3 + "ETag") or "")
-            for part in root.findall(S3 + "Part")]
+    return [
+        (int(part.findtext(S3 + "PartNumber") or ""), part.findtext(S3 + "ETag") or "")
+        for part in root.findall(S3 + "Part")
+    ]
 
 
 def read_delete(body: bytes) -> Tuple[bool, List[str]]:
@@ -162,16 +164,19 @@ _XML_CHARS = st.characters(
 
 
 @settings(max_examples=300)
-@given(keys=st.lists(st.text(alphabet=_XML_CHARS, min_size=1, max_size=40), min_size=1, max_size=20),
-       quiet=st.booleans())
+@given(
+    keys=st.lists(st.text(alphabet=_XML_CHARS, min_size=1, max_size=40), min_size=1, max_size=20), quiet=st.booleans()
+)
 def test_delete_objects_round_trip(keys: List[str], quiet: bool) -> None:
     assert read_delete(delete_objects_xml(keys, quiet=quiet)) == (quiet, keys)
 
 
 @settings(max_examples=200)
-@given(prefix=st.text(alphabet=_XML_CHARS, max_size=10),
-       bad=st.sampled_from([chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)] + ["\ufffe", "\uffff", "\ud83d"]),
-       suffix=st.text(alphabet=_XML_CHARS, max_size=10))
+@given(
+    prefix=st.text(alphabet=_XML_CHARS, max_size=10),
+    bad=st.sampled_from([chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)] + ["\ufffe", "\uffff", "\ud83d"]),
+    suffix=st.text(alphabet=_XML_CHARS, max_size=10),
+)
 def test_any_key_with_a_forbidden_character_is_refused(prefix: str, bad: str, suffix: str) -> None:
     with pytest.raises(InvalidArgumentError):
         delete_objects_xml([prefix + bad + suffix])
