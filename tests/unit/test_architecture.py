@@ -219,3 +219,27 @@ def test_libcloud_error_is_the_root() -> None:
         value = getattr(aurora, name)
         if isinstance(value, type) and issubclass(value, BaseException):
             assert issubclass(value, aurora.LibcloudError), name
+
+
+# Test files that check the package as a whole rather than one module.
+WHOLE_PACKAGE_TESTS = {"test_architecture.py"}
+
+
+def unit_test_name(module: str) -> str:
+    """The unit test file of a module: its dotted name under aurora with dots as underscores."""
+    return "test_%s.py" % module[len("aurora.") :].replace(".", "_")
+
+
+def test_unit_test_files_are_named_after_the_module_they_test() -> None:
+    expected = {unit_test_name(name) for _, name, _ in all_modules() if name != "aurora"}
+    present = {path.name for path in (ROOT / "tests" / "unit").glob("test_*.py")}
+    strays = present - expected - WHOLE_PACKAGE_TESTS
+    assert not strays, "unit test files that name no module (tests/unit/test_<package>_<module>.py): %s" % sorted(
+        strays
+    )
+
+
+def test_unit_test_names_follow_the_module_path() -> None:
+    assert unit_test_name("aurora.core.signing_v4") == "test_core_signing_v4.py"
+    assert unit_test_name("aurora.errors") == "test_errors.py"
+    assert unit_test_name("aurora.transfer") == "test_transfer.py"
