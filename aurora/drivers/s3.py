@@ -15,6 +15,7 @@ from aurora.core.profiles import parse_endpoint_url
 from aurora.core.validation import validate_bucket_name, validate_key, validate_prefix
 from aurora.drivers.base import Container, Object, StorageDriver, validate_byte_range
 from aurora.drivers.environment import load_settings
+from aurora.drivers.s3_extras import S3ExtrasMixin
 from aurora.drivers.s3_options import (
     EXTRA_HEADERS,
     addressing_style,
@@ -85,7 +86,7 @@ def _names(obj: Object) -> Tuple[str, str]:
     return _bucket(obj.container), validate_key(obj.name)
 
 
-class BaseS3StorageDriver(StorageDriver):
+class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
     """libcloud's storage API over any S3-compatible endpoint.
 
     Args:

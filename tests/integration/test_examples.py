@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ["streaming_upload.py", "presigned_urls.py", "copy_objects.py", "migrating_from_libcloud.py"]
+EXAMPLES = [
+    "streaming_upload.py",
+    "presigned_urls.py",
+    "copy_objects.py",
+    "migrating_from_libcloud.py",
+    "browser_upload.py",
+]
 
 
 @pytest.mark.parametrize("script", EXAMPLES)
