@@ -73,6 +73,11 @@ demo: $(if $(AWS_ENDPOINT_URL),,ceph)
 clean: servers-down
 	rm -rf .run
 
+## zipapp: dist/aurora.pyz, the command and the package in one file (`python3 dist/aurora.pyz ls s3://b/`)
+.PHONY: zipapp
+zipapp:
+	$(PYTHON) scripts/build_zipapp.py
+
 # ------------------------------------------------------------------------------------
 ## bench: aurora vs boto3 vs libcloud on one local Ceph RGW, started unless one is up
 ##        (BENCH_ARGS="--reps 3 --scenarios small_pairs,import"); not part of `make test`

@@ -9,19 +9,16 @@ in flight and removes partial downloads, then ends the program with 130.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-import traceback
 from typing import Callable, Dict, Optional, Sequence, TextIO
 
-from aurora.cli.commands import run_du, run_ls, run_mb, run_presign, run_rb, run_rm, run_stat
-from aurora.cli.copying import run_cat, run_cp, run_mv
 from aurora.cli.parser import build_parser
 from aurora.cli.session import ConfigurationError, Session, SetupError, cause_of, logging_to
-from aurora.cli.syncing import run_sync
 from aurora.cli.urls import UsageError
 
-__all__ = ["main", "run", "COMMANDS", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+__all__ = ["main", "run", "command_function", "COMMANDS", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -29,25 +26,34 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-COMMANDS: Dict[str, Callable[[Session], int]] = {
-    "ls": run_ls,
-    "mb": run_mb,
-    "rb": run_rb,
-    "cp": run_cp,
-    "mv": run_mv,
-    "rm": run_rm,
-    "cat": run_cat,
-    "sync": run_sync,
-    "presign": run_presign,
-    "stat": run_stat,
-    "du": run_du,
+COMMANDS: Dict[str, str] = {
+    "ls": "aurora.cli.commands:run_ls",
+    "mb": "aurora.cli.commands:run_mb",
+    "rb": "aurora.cli.commands:run_rb",
+    "cp": "aurora.cli.copying:run_cp",
+    "mv": "aurora.cli.copying:run_mv",
+    "rm": "aurora.cli.commands:run_rm",
+    "cat": "aurora.cli.copying:run_cat",
+    "sync": "aurora.cli.syncing:run_sync",
+    "presign": "aurora.cli.commands:run_presign",
+    "stat": "aurora.cli.commands:run_stat",
+    "du": "aurora.cli.commands:run_du",
 }
+"""Each command's function, as ``module:name``: imported when that command runs, so a command
+(and ``--version``) loads only its own modules."""
+
+
+def command_function(name: str) -> Callable[[Session], int]:
+    """The function that runs command ``name`` (its module imported now)."""
+    module, _, function = COMMANDS[name].partition(":")
+    found: Callable[[Session], int] = getattr(importlib.import_module(module), function)
+    return found
 
 
 def run(session: Session) -> int:
     """Run the parsed command; every exception becomes one line and an exit status."""
     try:
-        return COMMANDS[session.args.command](session)
+        return command_function(session.args.command)(session)
     except UsageError as error:
         session.error("error: %s" % error)
         return EXIT_USAGE
@@ -65,6 +71,8 @@ def run(session: Session) -> int:
         return EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - the one-line rule
         if session.debug:
+            import traceback
+
             traceback.print_exception(type(error), error, error.__traceback__, file=session.err)
         session.error(cause_of(error))
         return EXIT_FAILED

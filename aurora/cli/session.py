@@ -11,17 +11,14 @@ import logging
 import os
 import re
 import sys
-import traceback
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, TextIO
 
-from aurora.cli.formatting import json_line
-from aurora.cli.progress import ProgressBar
-from aurora.drivers.environment import load_settings
-from aurora.drivers.providers import get_driver
-from aurora.drivers.s3 import BaseS3StorageDriver
 from aurora.errors import AuroraError, InvalidArgumentError
-from aurora.types import Provider
+
+if TYPE_CHECKING:
+    from aurora.cli.progress import ProgressBar
+    from aurora.drivers.s3 import BaseS3StorageDriver
 
 __all__ = ["Session", "make_driver", "cause_of", "logging_to", "ConfigurationError", "SetupError"]
 
@@ -56,8 +53,14 @@ def make_driver(args: argparse.Namespace) -> BaseS3StorageDriver:
     """The driver the options, the environment and ``~/.aws`` describe.
 
     ``Provider.S3`` at the configured endpoint; with no endpoint configured
-    anywhere, ``Provider.AURORAOBJECTS`` (o.auroraobjects.eu).
+    anywhere, ``Provider.AURORAOBJECTS`` (o.auroraobjects.eu).  The driver modules are imported
+    here, by the first command that needs a driver, not by ``--version`` or a usage error.
     """
+    from aurora.drivers.environment import load_settings
+    from aurora.drivers.providers import get_driver
+    from aurora.drivers.s3 import BaseS3StorageDriver
+    from aurora.types import Provider
+
     try:
         settings = load_settings(endpoint_url=args.endpoint_url, profile=args.profile, region=args.region)
         provider = Provider.S3 if settings.endpoint_url else Provider.AURORAOBJECTS
@@ -153,6 +156,8 @@ class Session:
         if self.quiet:
             return
         if self.json:
+            from aurora.cli.formatting import json_line
+
             record: Dict[str, Any] = {"action": action, "source": source}
             if destination is not None:
                 record["destination"] = destination
@@ -172,6 +177,8 @@ class Session:
             raise error
         self.failures += 1
         if self.debug:
+            import traceback
+
             traceback.print_exception(type(error), error, error.__traceback__, file=self.err)
         self.error("cannot %s %s: %s" % (verb, target, cause_of(error)))
 
@@ -183,6 +190,8 @@ class Session:
         """A progress bar for one transfer, or None when quiet or standard error is not a terminal."""
         if self.quiet or not _isatty(self.err):
             return None
+        from aurora.cli.progress import ProgressBar
+
         return ProgressBar(self.err, label, columns=lambda: _columns(self.err))
 
 

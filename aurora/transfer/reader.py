@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Dict, Optional, Tuple, Union
 
 from aurora.errors import InvalidArgumentError, ProtocolError, TimeoutError_, TransferError
+from aurora.transport.response import byte_view
 
 if TYPE_CHECKING:
     from aurora.s3.client import S3Client
@@ -127,7 +128,7 @@ class ResumingReader:
 
     def readinto(self, buffer: Union[bytearray, memoryview]) -> int:
         """Bytes read into ``buffer``; 0 only when the whole range has arrived."""
-        view = memoryview(buffer).cast("B")
+        view = byte_view(buffer)
         if self.end is not None:
             view = view[: max(0, self.end - self.position)]
         if not view.nbytes:

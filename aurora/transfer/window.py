@@ -16,6 +16,7 @@ import os
 from typing import Any, Union
 
 from aurora.errors import InvalidArgumentError, TransferError
+from aurora.transport.response import byte_view
 
 __all__ = ["FileWindow", "window_md5", "hash_window", "new_md5"]
 
@@ -97,7 +98,7 @@ class FileWindow(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         """Fill ``buffer`` from the current position, never past the window."""
         self._check_open()
-        view = memoryview(buffer).cast("B")
+        view = byte_view(buffer)
         want = min(len(view), self.end - self._pos)
         if want <= 0:
             return 0

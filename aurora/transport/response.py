@@ -13,6 +13,7 @@ import http.client
 import socket
 from types import TracebackType
 from typing import (
+    Any,
     Callable,
     Dict,
     Iterable,
@@ -29,7 +30,18 @@ from typing import (
 from aurora.errors import ProtocolError, ReadTimeout
 from aurora.transport.sockets import arm_quickack
 
-__all__ = ["Headers", "Response"]
+__all__ = ["Headers", "Response", "byte_view"]
+
+
+def byte_view(buffer: Any) -> memoryview:
+    """A one-dimensional unsigned-byte view of ``buffer``, cast only when it is not one already.
+
+    A needless ``cast("B")`` is not harmless: PyPy's ``readinto`` refuses a cast view
+    of a bytearray as read-only.
+    """
+    view = memoryview(buffer)
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+
 
 HeaderSource = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
@@ -213,7 +225,7 @@ class Response:
 
     def readinto(self, buffer: Union[bytearray, memoryview]) -> int:
         """Bytes of the body copied into ``buffer``; 0 only at the end."""
-        view = memoryview(buffer).cast("B")
+        view = byte_view(buffer)
         if self._stream is not None:
             return self._stream.readinto(view)
         count = min(view.nbytes, len(self._content) - self._offset)
