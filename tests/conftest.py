@@ -152,10 +152,14 @@ def _started_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Star
 @pytest.fixture(scope="session", params=_OFFERED_SERVERS)
 def s3_server(request: pytest.FixtureRequest, _started_servers: _StartedServers) -> ServerInfo:
     """One running S3 server on 127.0.0.1; tests using it run once per server."""
-    name = str(request.param)
+    return _running_server(str(request.param), _started_servers)
+
+
+def _running_server(name: str, started: _StartedServers) -> ServerInfo:
+    """The server `name`: the one its env file names, else one this session starts."""
     env_file = os.environ.get(SERVER_ENV_VARS[name])
     if not env_file:
-        return _started_servers.get(name)
+        return started.get(name)
     done = _run_server_script(name, "status", "--dir", str(Path(env_file).resolve().parent))
     if done.returncode != 0 or not Path(env_file).is_file():
         answer = done.stdout.strip()
@@ -284,3 +288,63 @@ def bucket_name(s3_cleanup: BucketCleanup) -> str:
 
 
 # ======================================= end of servers ================================
+
+# =====================================================================================
+# Stores: the driver API tests (tests/integration/test_driver_api.py) run on every store a
+# driver can serve: each offered S3 server in both signature versions, and a local folder.
+#
+# A test taking the `store` fixture runs once per store; `@pytest.mark.stores("rgw", "moto")`
+# narrows it to the named kinds (a feature only S3 has, a key only a folder refuses).
+# =====================================================================================
+
+STORE_KINDS = ("rgw", "moto", "local")
+
+
+@dataclasses.dataclass(frozen=True)
+class Store:
+    """Where a driver under test keeps its objects: an S3 server (and signature version) or a folder."""
+
+    kind: str
+    signature_version: str = ""
+    server: Optional[ServerInfo] = None
+    folder: Optional[Path] = None
+
+
+def _store_params(kinds: tuple[str, ...]) -> List[Any]:
+    params = [pytest.param(("local", ""), id="local")] if "local" in kinds else []
+    for offered in _OFFERED_SERVERS:
+        name = offered.values[0]
+        if name in kinds:
+            for version in ("4", "2"):
+                params.append(pytest.param((name, version), id="%s-sigv%s" % (name, version), marks=offered.marks))
+    return params
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("stores")
+        kinds = tuple(marker.args) if marker else STORE_KINDS
+        assert set(kinds) <= set(STORE_KINDS), "unknown store kinds: %s" % (kinds,)
+        metafunc.parametrize("store", _store_params(kinds), indirect=True)
+
+
+@pytest.fixture
+def store(
+    request: pytest.FixtureRequest, _started_servers: _StartedServers, tmp_path_factory: pytest.TempPathFactory
+) -> Store:
+    kind, version = request.param
+    if kind == "local":
+        return Store(kind, folder=tmp_path_factory.mktemp("local-store"))
+    return Store(kind, version, server=_running_server(kind, _started_servers))
+
+
+@pytest.fixture
+def store_bucket_name(store: Store) -> Iterator[str]:
+    """A fresh bucket name for `store`; on a server the bucket is deleted after the test if it exists."""
+    name = unique_bucket_name()
+    yield name
+    if store.server is not None:
+        empty_and_delete_bucket(boto3_client_for(store.server), name)
+
+
+# ======================================= end of stores =================================

@@ -1,7 +1,11 @@
-"""libcloud's storage API, method by method, against real servers (Ceph RGW, moto).
+"""libcloud's storage API, method by method, on every store a driver serves.
 
-Each test runs on every server offered by the ``s3_server`` fixture and in both
-signature versions; each works in its own bucket, removed afterwards.
+Each test runs on every store of the ``store`` fixture (tests/conftest.py): each offered
+S3 server (Ceph RGW, moto) in both signature versions, and ``Provider.LOCAL`` on a
+temporary folder. ``@pytest.mark.stores(...)`` narrows a test to the stores where its
+feature exists: S3's ``-N`` multipart ETags, multipart-upload listings and credentials
+are S3's; keys a folder cannot hold faithfully (``a//b``, ``dir/``) are refused there.
+Each test works in its own bucket, removed afterwards.
 """
 
 from __future__ import annotations
@@ -10,47 +14,53 @@ import hashlib
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
+from integration.payloads import chunks, payload
 
 import aurora
 from aurora import Provider, get_driver
 from aurora.config import Config, MiB, TransferConfig
 from aurora.drivers.s3 import BaseS3StorageDriver, S3MultipartUpload
 
-ODD_KEYS = [
+# Keys every store holds, and keys only S3 holds (a folder cannot tell ``a//b`` from ``a/b``,
+# nor hold a file named ``dir/``).
+FOLDER_KEYS = [
     "with space.txt",
     "plus+sign",
     "per%cent",
     "tilde~name",
     "amp&ersand",
     "unicode-é-ß-日本-🎉",
-    "double//slash",
     "dir/sub dir/file",
     "question?mark=1",
     "hash#tag",
     "semi;colon,comma",
     "quote'\"",
-    "trailing/",
     "=equals&and=",
 ]
+S3_ONLY_KEYS = ["double//slash", "trailing/"]
 
 SMALL_PARTS = Config(transfer=TransferConfig(part_size=5 * MiB, multipart_threshold=5 * MiB, max_concurrency=3))
 
 
-@pytest.fixture(params=["4", "2"], ids=["sigv4", "sigv2"])
-def driver(request: pytest.FixtureRequest, s3_server) -> Iterator[BaseS3StorageDriver]:
-    provider = Provider.AURORAOBJECTS if s3_server.name == "rgw" else Provider.S3
-    region = "" if s3_server.name == "rgw" else s3_server.region
+@pytest.fixture
+def driver(store: Any) -> Iterator[Any]:
+    """The driver under test: LOCAL on the store's folder, or an S3 driver on its server."""
+    if store.folder is not None:
+        yield get_driver(Provider.LOCAL)(str(store.folder))
+        return
+    server = store.server
+    provider = Provider.AURORAOBJECTS if server.name == "rgw" else Provider.S3
     drv = get_driver(provider)(
-        s3_server.access_key,
-        s3_server.secret_key,
+        server.access_key,
+        server.secret_key,
         secure=False,
-        host=s3_server.host,
-        port=s3_server.port,
-        region=region or None,
-        signature_version=request.param,
+        host=server.host,
+        port=server.port,
+        region=None if server.name == "rgw" else server.region,
+        signature_version=store.signature_version,
         ex_config=SMALL_PARTS,
     )
     yield drv
@@ -58,21 +68,16 @@ def driver(request: pytest.FixtureRequest, s3_server) -> Iterator[BaseS3StorageD
 
 
 @pytest.fixture
-def container(driver: BaseS3StorageDriver, bucket_name: str) -> aurora.Container:
+def bucket_name(store_bucket_name: str) -> str:
+    return store_bucket_name
+
+
+@pytest.fixture
+def container(driver: Any, bucket_name: str) -> aurora.Container:
     return driver.create_container(bucket_name)
 
 
-def payload(size: int, seed: int = 0) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest()
-    return (block * (size // len(block) + 1))[:size]
-
-
-def chunks(data: bytes, size: int) -> Iterator[bytes]:
-    for start in range(0, len(data), size):
-        yield data[start : start + size]
-
-
-def test_container_lifecycle(driver: BaseS3StorageDriver, bucket_name: str) -> None:
+def test_container_lifecycle(driver: Any, bucket_name: str) -> None:
     created = driver.create_container(bucket_name)
     assert created.name == bucket_name and created.driver is driver
     assert bucket_name in [c.name for c in driver.list_containers()]
@@ -85,7 +90,7 @@ def test_container_lifecycle(driver: BaseS3StorageDriver, bucket_name: str) -> N
     assert info.value.driver is driver
 
 
-def test_missing_container_errors(driver: BaseS3StorageDriver, bucket_name: str) -> None:
+def test_missing_container_errors(driver: Any, bucket_name: str) -> None:
     ghost = aurora.Container(bucket_name, {}, driver)
     with pytest.raises(aurora.ContainerDoesNotExistError):
         driver.delete_container(ghost)
@@ -95,16 +100,16 @@ def test_missing_container_errors(driver: BaseS3StorageDriver, bucket_name: str)
         driver.get_object(bucket_name, "key")
 
 
-def test_delete_non_empty_container(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
+def test_delete_non_empty_container(driver: Any, container: aurora.Container) -> None:
     driver.upload_object_via_stream(iter([b"x"]), container, "keep")
     with pytest.raises(aurora.ContainerIsNotEmptyError) as info:
         driver.delete_container(container)
     assert info.value.container_name == container.name
 
 
-def test_bad_credentials(s3_server, driver: BaseS3StorageDriver, container: aurora.Container) -> None:
-    if s3_server.name == "moto":
-        pytest.skip("moto accepts any signature; credentials are checked on RGW only")
+@pytest.mark.stores("rgw")  # moto accepts any signature; a folder has no credentials
+def test_bad_credentials(store: Any, driver: BaseS3StorageDriver, container: aurora.Container) -> None:
+    s3_server = store.server
     wrong = get_driver(Provider.AURORAOBJECTS)(
         s3_server.access_key,
         "not-the-secret",
@@ -120,9 +125,7 @@ def test_bad_credentials(s3_server, driver: BaseS3StorageDriver, container: auro
 
 
 @pytest.mark.parametrize("size", [0, 1, 1000])
-def test_small_objects_round_trip(
-    driver: BaseS3StorageDriver, container: aurora.Container, size: int, tmp_path
-) -> None:
+def test_small_objects_round_trip(driver: Any, container: aurora.Container, size: int, tmp_path) -> None:
     data = payload(size)
     source = tmp_path / "source"
     source.write_bytes(data)
@@ -141,8 +144,27 @@ def test_small_objects_round_trip(
     assert target.read_bytes() == data
 
 
-@pytest.mark.parametrize("key", ODD_KEYS)
-def test_odd_keys_round_trip(driver: BaseS3StorageDriver, container: aurora.Container, key: str) -> None:
+@pytest.mark.parametrize("key", FOLDER_KEYS)
+def test_odd_keys_round_trip(driver: Any, container: aurora.Container, key: str) -> None:
+    _round_trip(driver, container, key)
+
+
+@pytest.mark.stores("rgw", "moto")
+@pytest.mark.parametrize("key", S3_ONLY_KEYS)
+def test_keys_only_s3_holds_round_trip(driver: Any, container: aurora.Container, key: str) -> None:
+    _round_trip(driver, container, key)
+
+
+@pytest.mark.stores("local")
+@pytest.mark.parametrize("key", S3_ONLY_KEYS)
+def test_keys_a_folder_cannot_hold_are_refused(driver: Any, container: aurora.Container, key: str) -> None:
+    with pytest.raises(aurora.ObjectError, match="name"):
+        driver.upload_object_via_stream(iter([b"x"]), container, key)
+    assert driver.list_container_objects(container) == []
+
+
+def _round_trip(driver: Any, container: aurora.Container, key: str) -> None:
+    """Upload, get, stream, list (whole and by prefix) and delete one object named `key`."""
     data = key.encode("utf-8") * 3
     obj = driver.upload_object_via_stream(iter([data]), container, key)
     assert obj.name == key
@@ -156,7 +178,7 @@ def test_odd_keys_round_trip(driver: BaseS3StorageDriver, container: aurora.Cont
     assert driver.list_container_objects(container) == []
 
 
-def test_object_not_found(driver: BaseS3StorageDriver, container: aurora.Container, tmp_path) -> None:
+def test_object_not_found(driver: Any, container: aurora.Container, tmp_path) -> None:
     with pytest.raises(aurora.ObjectDoesNotExistError) as info:
         driver.get_object(container.name, "missing key")
     assert info.value.object_name == "missing key"
@@ -169,7 +191,7 @@ def test_object_not_found(driver: BaseS3StorageDriver, container: aurora.Contain
     assert os.listdir(tmp_path) == []
 
 
-def test_ranges_are_end_exclusive(driver: BaseS3StorageDriver, container: aurora.Container, tmp_path) -> None:
+def test_ranges_are_end_exclusive(driver: Any, container: aurora.Container, tmp_path) -> None:
     data = payload(1000, seed=3)
     obj = driver.upload_object_via_stream(iter([data]), container, "ranged")
     assert b"".join(driver.download_object_range_as_stream(obj, 10, 20)) == data[10:20]
@@ -182,7 +204,7 @@ def test_ranges_are_end_exclusive(driver: BaseS3StorageDriver, container: aurora
     assert target.read_bytes() == data[500:]
 
 
-def test_stream_chunk_size_is_honoured(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
+def test_stream_chunk_size_is_honoured(driver: Any, container: aurora.Container) -> None:
     data = payload(10_000)
     obj = driver.upload_object_via_stream(iter([data]), container, "chunked")
     parts = list(driver.download_object_as_stream(obj, chunk_size=3000))
@@ -190,7 +212,7 @@ def test_stream_chunk_size_is_honoured(driver: BaseS3StorageDriver, container: a
     assert all(len(p) <= 3000 for p in parts)
 
 
-def test_download_refuses_to_overwrite(driver: BaseS3StorageDriver, container: aurora.Container, tmp_path) -> None:
+def test_download_refuses_to_overwrite(driver: Any, container: aurora.Container, tmp_path) -> None:
     obj = driver.upload_object_via_stream(iter([b"new"]), container, "file")
     target = tmp_path / "file"
     target.write_bytes(b"old")
@@ -201,9 +223,7 @@ def test_download_refuses_to_overwrite(driver: BaseS3StorageDriver, container: a
     assert target.read_bytes() == b"new"
 
 
-def test_download_into_a_directory_uses_the_key(
-    driver: BaseS3StorageDriver, container: aurora.Container, tmp_path
-) -> None:
+def test_download_into_a_directory_uses_the_key(driver: Any, container: aurora.Container, tmp_path) -> None:
     obj = driver.upload_object_via_stream(iter([b"data"]), container, "nested/name.txt")
     assert driver.download_object(obj, str(tmp_path) + os.sep) is True
     assert (tmp_path / "nested" / "name.txt").read_bytes() == b"data"
@@ -211,7 +231,7 @@ def test_download_into_a_directory_uses_the_key(
 
 @pytest.mark.parametrize("key", ["../escape", "a/../../escape", "/etc/escape"])
 def test_download_never_writes_outside_the_directory(
-    driver: BaseS3StorageDriver, container: aurora.Container, tmp_path, key: str
+    driver: Any, container: aurora.Container, tmp_path, key: str
 ) -> None:
     inside = tmp_path / "inside"
     inside.mkdir()
@@ -222,6 +242,7 @@ def test_download_never_writes_outside_the_directory(
     assert list(inside.iterdir()) == []
 
 
+@pytest.mark.stores("rgw", "moto")
 def test_multipart_file_upload(driver: BaseS3StorageDriver, container: aurora.Container, tmp_path) -> None:
     data = payload(12 * MiB + 12345, seed=7)
     source = tmp_path / "big"
@@ -239,15 +260,14 @@ def test_multipart_file_upload(driver: BaseS3StorageDriver, container: aurora.Co
     assert list(driver.ex_iterate_multipart_uploads(container)) == []
 
 
-def test_stream_upload_shorter_than_a_part_is_a_single_put(
-    driver: BaseS3StorageDriver, container: aurora.Container
-) -> None:
+def test_stream_upload_shorter_than_a_part_is_a_single_put(driver: Any, container: aurora.Container) -> None:
     data = payload(3 * MiB)
     obj = driver.upload_object_via_stream(chunks(data, 7777), container, "single")
     assert obj.hash == hashlib.md5(data).hexdigest()
     assert driver.get_object(container.name, "single").size == len(data)
 
 
+@pytest.mark.stores("rgw", "moto")
 def test_stream_upload_in_parts(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
     data = payload(11 * MiB + 1, seed=9)
     obj = driver.upload_object_via_stream(chunks(data, 65_537), container, "streamed")
@@ -258,7 +278,7 @@ def test_stream_upload_in_parts(driver: BaseS3StorageDriver, container: aurora.C
     assert file_obj.size == len(data)
 
 
-def test_zero_byte_stream(driver: BaseS3StorageDriver, container: aurora.Container, tmp_path) -> None:
+def test_zero_byte_stream(driver: Any, container: aurora.Container, tmp_path) -> None:
     obj = driver.upload_object_via_stream(iter([]), container, "empty")
     assert obj.size == 0
     assert driver.get_object(container.name, "empty").size == 0
@@ -267,7 +287,7 @@ def test_zero_byte_stream(driver: BaseS3StorageDriver, container: aurora.Contain
     assert (tmp_path / "empty").read_bytes() == b""
 
 
-def test_listing_pages_past_a_thousand_keys(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
+def test_listing_pages_past_a_thousand_keys(driver: Any, container: aurora.Container) -> None:
     names = ["k/%04d" % i for i in range(1005)] + ["other"]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda name: driver.upload_object_via_stream(iter([b""]), container, name), names))
@@ -277,7 +297,7 @@ def test_listing_pages_past_a_thousand_keys(driver: BaseS3StorageDriver, contain
     assert [o.name for o in container.list_objects(prefix="oth")] == ["other"]
 
 
-def test_delimiter_lists_one_level(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
+def test_delimiter_lists_one_level(driver: Any, container: aurora.Container) -> None:
     for name in ["top", "a/1", "a/2", "b/c/3"]:
         driver.upload_object_via_stream(iter([b"x"]), container, name)
     assert [o.name for o in driver.list_container_objects(container, ex_delimiter="/")] == ["top"]
@@ -285,6 +305,7 @@ def test_delimiter_lists_one_level(driver: BaseS3StorageDriver, container: auror
     assert [o.name for o in driver.list_container_objects(container, prefix="a/", ex_delimiter="/")] == ["a/1", "a/2"]
 
 
+@pytest.mark.stores("rgw", "moto")
 def test_multipart_uploads_can_be_listed_and_cleaned(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
     started = [driver.client.create_multipart_upload(container.name, "pending %d" % i) for i in range(3)]
     uploads = list(driver.ex_iterate_multipart_uploads(container))
@@ -297,9 +318,7 @@ def test_multipart_uploads_can_be_listed_and_cleaned(driver: BaseS3StorageDriver
     assert list(driver.ex_iterate_multipart_uploads(container)) == []
 
 
-def test_container_and_object_convenience_methods(
-    driver: BaseS3StorageDriver, container: aurora.Container, tmp_path
-) -> None:
+def test_container_and_object_convenience_methods(driver: Any, container: aurora.Container, tmp_path) -> None:
     source = tmp_path / "s.txt"
     source.write_bytes(b"hello")
     obj = container.upload_object(str(source), "s.txt")
@@ -311,7 +330,7 @@ def test_container_and_object_convenience_methods(
     assert container.delete() is True
 
 
-def test_content_type_and_headers(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
+def test_content_type_and_headers(driver: Any, container: aurora.Container) -> None:
     obj = driver.upload_object_via_stream(
         iter([b"{}"]),
         container,

@@ -24,7 +24,7 @@ from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 import pytest
 from _forward_proxy import ForwardProxy
-from test_driver_api import payload  # type: ignore[import-not-found]
+from integration.payloads import payload
 
 import aurora
 from aurora import Provider, get_driver
