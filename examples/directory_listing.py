@@ -51,6 +51,7 @@ def main() -> int:
             list(pool.map(driver.delete_object, list(driver.iterate_container_objects(container))))
         driver.delete_container(container)
         driver.close()
+        print("deleted bucket", container.name)
     return 0
 
 

@@ -55,6 +55,7 @@ def main() -> int:
             driver.delete_object(obj)
         driver.delete_container(container)
         driver.close()
+        print("deleted bucket", container.name)
     return 0
 
 

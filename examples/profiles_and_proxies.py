@@ -83,6 +83,7 @@ def round_trip(driver: BaseS3StorageDriver) -> None:
     driver.delete_object(obj)
     driver.delete_container(container)
     driver.close()
+    print("deleted bucket", container.name)
 
 
 def main() -> int:

@@ -226,10 +226,8 @@ def test_a_container_name_with_a_slash_cannot_reach_into_another_bucket(
     """``Container("victim/sub")`` must not become a PUT of ``sub/key`` into bucket ``victim``."""
     victim = s3_cleanup.new_name()
     boto3_client.create_bucket(Bucket=victim)
-    try:
+    with pytest.raises(InvalidContainerNameError):
         proxied.upload_object_via_stream(iter([b"planted"]), aurora.Container(victim + "/sub", {}, proxied), "key")
-    except InvalidContainerNameError:
-        pass
     assert object_keys(boto3_client, victim) == []
 
 
@@ -381,12 +379,9 @@ def test_truncated_object_answer_leaves_no_file(
         is_get, Respond(200, b"0123456789", (("Content-Length", "100"), ("ETag", '"%s"' % obj.hash))), times=None
     )
     target = tmp_path / "object"
-    try:
-        assert proxied.download_object(obj, str(target)) is False
-    except (ProtocolError, TransferError):
-        pass
+    assert proxied.download_object(obj, str(target)) is False  # libcloud's answer to a short body
     assert leftovers(tmp_path) == []
-    with pytest.raises((ProtocolError, TransferError)):
+    with pytest.raises(TransferError):
         b"".join(proxied.download_object_as_stream(obj))
 
 
