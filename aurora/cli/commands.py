@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional
+from itertools import islice
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional
 
 from aurora.cli.formatting import (
     bucket_line,
@@ -12,13 +13,23 @@ from aurora.cli.formatting import (
     prefix_line,
     summary_lines,
 )
-from aurora.cli.listing import iterate_objects, list_pages
+from aurora.cli.listing import iterate_objects
 from aurora.cli.session import Session
 from aurora.cli.urls import S3Url, UsageError, display_name, listing_prefix
-from aurora.drivers.base import Container
-from aurora.errors import S3ResponseError
+from aurora.drivers.base import Container, Object
 
-__all__ = ["run_ls", "run_mb", "run_rb", "run_rm", "run_stat", "run_du", "run_presign", "delete_keys", "BATCH"]
+__all__ = [
+    "run_ls",
+    "run_mb",
+    "run_rb",
+    "run_rm",
+    "run_stat",
+    "run_du",
+    "run_presign",
+    "delete_keys",
+    "delete_under",
+    "BATCH",
+]
 
 BATCH = 1000
 """Keys per DeleteObjects request (the S3 maximum)."""
@@ -65,18 +76,21 @@ def _list_prefix(session: Session, url: S3Url) -> _Listed:
     recursive = bool(session.args.recursive)
     human = bool(session.args.human_readable)
     lines = objects = size = 0
-    for page in list_pages(session.driver, url.bucket, url.key, None if recursive else "/"):
-        for prefix in page.common_prefixes:
-            lines += 1
-            session.print(json_line({"prefix": prefix}) if session.json else prefix_line(display_name(prefix, url.key)))
-        for info in page.objects:
-            lines, objects, size = lines + 1, objects + 1, size + info.size
-            if session.json:
-                record = {"key": info.key, "size": info.size, "etag": info.etag, "last_modified": info.last_modified}
-                session.print(json_line(record))
-            else:
-                name = info.key if recursive else display_name(info.key, url.key)
-                session.print(object_line(name, info.size, info.last_modified, human))
+    container = Container(url.bucket, {}, session.driver)
+    entries = session.driver.ex_iterate_entries(container, url.key or None, None if recursive else "/")
+    for entry in entries:
+        lines += 1
+        if isinstance(entry, str):
+            session.print(json_line({"prefix": entry}) if session.json else prefix_line(display_name(entry, url.key)))
+            continue
+        objects, size = objects + 1, size + entry.size
+        modified = entry.extra.get("last_modified")
+        if session.json:
+            record = {"key": entry.name, "size": entry.size, "etag": entry.hash, "last_modified": modified}
+            session.print(json_line(record))
+        else:
+            name = entry.name if recursive else display_name(entry.name, url.key)
+            session.print(object_line(name, entry.size, modified, human))
     return _Listed(lines, objects, size)
 
 
@@ -99,8 +113,7 @@ def run_rb(session: Session) -> int:
     driver = session.driver
     container = Container(url.bucket, {}, driver)
     if session.args.force:
-        keys = _keys_under(session, url.bucket, "")
-        if keys is None or delete_keys(session, url.bucket, keys):
+        if delete_under(session, url.bucket, ""):
             return 1
         try:
             driver.ex_cleanup_all_multipart_uploads(container)
@@ -121,49 +134,43 @@ def _bucket_only(url: S3Url, command: str) -> None:
         raise UsageError("%s takes a bucket (s3://bucket), not an object: %s" % (command, url))
 
 
-def _keys_under(session: Session, bucket: str, prefix: str) -> Optional[List[str]]:
-    """Every key under ``prefix``, listed before anything is deleted (None when the listing failed)."""
+def delete_under(session: Session, bucket: str, prefix: str, dry_run: bool = False) -> int:
+    """Delete every key under ``prefix`` batch by batch as the listing goes; how many failed (1 if the listing did)."""
+    keys = (obj.name for obj in iterate_objects(session.driver, bucket, prefix))
     try:
-        return [obj.name for obj in iterate_objects(session.driver, bucket, prefix)]
-    except Exception as error:  # noqa: BLE001
+        return delete_keys(session, bucket, keys, dry_run)
+    except Exception as error:  # noqa: BLE001 - the listing failed; what was deleted was reported
         session.fail("list", "s3://%s/%s" % (bucket, prefix), error)
-        return None
+        return 1
 
 
-def delete_keys(session: Session, bucket: str, keys: List[str], dry_run: bool = False) -> int:
-    """Delete ``keys`` in batches of 1,000, reporting each; returns how many could not be deleted."""
+def delete_keys(session: Session, bucket: str, keys: Iterable[str], dry_run: bool = False) -> int:
+    """Delete ``keys`` in batches of 1,000 (``ex_delete_objects``), reporting each; how many were not deleted."""
     failed = 0
+    container = Container(bucket, {}, session.driver)
     for batch in _batches(keys, BATCH):
         if dry_run:
             for key in batch:
                 session.report("delete", "s3://%s/%s" % (bucket, key), dry_run=True)
             continue
-        try:
-            result = session.driver.client.delete_objects(bucket, batch, quiet=True)
-        except Exception as error:  # noqa: BLE001
-            session.fail("delete", "%d objects of s3://%s/" % (len(batch), bucket), error)
-            failed += len(batch)
-            continue
-        refused = {error.key: error for error in result.errors}
+        refused = session.driver.ex_delete_objects(container, batch)
         for key in batch:
             if key in refused:
                 failed += 1
-                problem = refused[key]
-                refusal = S3ResponseError(
-                    "%s: %s" % (problem.code or "Error", problem.message or "refused"),
-                    code=problem.code,
-                    container_name=bucket,
-                    object_name=key,
-                )
-                session.fail("delete", "s3://%s/%s" % (bucket, key), refusal)
+                session.fail("delete", "s3://%s/%s" % (bucket, key), refused[key])
             else:
                 session.report("delete", "s3://%s/%s" % (bucket, key))
     return failed
 
 
-def _batches(keys: List[str], size: int) -> Iterator[List[str]]:
-    for start in range(0, len(keys), size):
-        yield keys[start : start + size]
+def _batches(keys: Iterable[str], size: int) -> Iterator[List[str]]:
+    """``keys`` ``size`` at a time, taken from the iterable as needed."""
+    iterator = iter(keys)
+    while True:
+        batch = list(islice(iterator, size))
+        if not batch:
+            return
+        yield batch
 
 
 def run_rm(session: Session) -> int:
@@ -177,16 +184,14 @@ def run_rm(session: Session) -> int:
             session.report("delete", str(url), dry_run=True)
             return 0
         try:
-            session.driver.client.delete_object(url.bucket, url.key)
+            container = Container(url.bucket, {}, session.driver)
+            session.driver.delete_object(Object(url.key, 0, None, {}, {}, container, session.driver))
         except Exception as error:  # noqa: BLE001
             session.fail("delete", str(url), error)
             return 1
         session.report("delete", str(url))
         return 0
-    keys = _keys_under(session, url.bucket, listing_prefix(url.key))
-    if keys is None:
-        return 1
-    return 1 if delete_keys(session, url.bucket, keys, dry_run) else 0
+    return 1 if delete_under(session, url.bucket, listing_prefix(url.key), dry_run) else 0
 
 
 def run_stat(session: Session) -> int:

@@ -36,7 +36,7 @@ from aurora.cli.urls import (
     local_target,
     relative_display,
 )
-from aurora.drivers.base import Object
+from aurora.drivers.base import Container, Object
 
 __all__ = ["Job", "run_cp", "run_mv", "run_cat", "single_job", "check_pair", "run_job", "action_of", "shown"]
 
@@ -161,7 +161,8 @@ def _remove_source(session: Session, source: Location) -> None:
     if isinstance(source, LocalPath):
         os.remove(source.path)
     elif isinstance(source, S3Url):
-        session.driver.client.delete_object(source.bucket, source.key)
+        container = Container(source.bucket, {}, session.driver)
+        session.driver.delete_object(Object(source.key, 0, None, {}, {}, container, session.driver))
 
 
 def run_job(session: Session, job: Job, move: bool = False, dry_run: bool = False) -> bool:

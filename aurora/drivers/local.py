@@ -668,3 +668,21 @@ class LocalStorageDriver(StorageDriver):
         prune(root, os.path.dirname(data_path))
         prune(root, os.path.dirname(meta_path))
         return True
+
+    def ex_delete_objects(
+        self, container: Container, names_or_objects: Iterable[Union[str, Object]]
+    ) -> Dict[str, AuroraError]:
+        """Delete many objects; returns what could not be deleted and why (as the S3 drivers do).
+
+        A missing key counts as deleted, as in S3's DeleteObjects.
+        """
+        failed: Dict[str, AuroraError] = {}
+        for item in names_or_objects:
+            name = item.name if isinstance(item, Object) else item
+            try:
+                self.delete_object(Object(name, 0, None, {}, {}, container, self))
+            except ObjectDoesNotExistError:
+                continue
+            except AuroraError as error:
+                failed[name] = error
+        return failed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from aurora.config import Config, Timeouts
 from aurora.core.profiles import parse_endpoint_url
@@ -36,6 +36,7 @@ from aurora.errors import (
     LibcloudError,
     ObjectDoesNotExistError,
     TransferError,
+    error_class_for_code,
 )
 from aurora.s3.client import S3Client, header_dict
 from aurora.transport.connection import Transport
@@ -46,14 +47,14 @@ if TYPE_CHECKING:
     # The models and the transfer engine are imported where first used, so
     # constructing a driver does not pay for them.
     from aurora.core.models import ListObjectsResult as ListPage
-    from aurora.core.models import ObjectInfo
+    from aurora.core.models import ObjectInfo, PartInfo
     from aurora.transfer.upload import UploadResult
 
 __all__ = ["BaseS3StorageDriver", "S3StorageDriver", "S3MultipartUpload", "REGION_TO_HOST_MAP"]
 
 Progress = Callable[[int, Optional[int]], None]
 SseKey = Any  # 32 raw bytes or their base64 text
-Page = Tuple[Tuple["ObjectInfo", ...], Tuple[str, ...]]
+T = TypeVar("T")
 _NO_V2_CODES = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
 
 
@@ -84,6 +85,18 @@ def _bucket(container: Container) -> str:
 def _names(obj: Object) -> Tuple[str, str]:
     """(bucket, key) of an object, both checked before any request uses them."""
     return _bucket(obj.container), validate_key(obj.name)
+
+
+def _batches(names_or_objects: Iterable[Union[str, Object]], size: int) -> Iterator[List[str]]:
+    """The keys (checked), ``size`` at a time, without holding more than one batch."""
+    batch: List[str] = []
+    for item in names_or_objects:
+        batch.append(validate_key(item.name if isinstance(item, Object) else item))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
@@ -290,7 +303,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         yielded; :meth:`ex_list_prefixes` gives the "directories".
         """
         for page in self._pages(_bucket(container), prefix or ex_prefix, ex_delimiter):
-            for info in page[0]:
+            for info in page.objects:
                 yield self._object_from_listing(info, container)
 
     def list_container_objects(
@@ -308,12 +321,28 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         S3 sends them in order; a repeat (moto's V1 sends every prefix on every
         page) is dropped.
         """
+        for entry in self.ex_iterate_entries(container, prefix, delimiter):
+            if isinstance(entry, str):
+                yield entry
+
+    def ex_iterate_entries(
+        self, container: Container, prefix: Optional[str] = None, delimiter: Optional[str] = None
+    ) -> Iterator[Union[str, Object]]:
+        """Objects and common prefixes (as ``str``) from one listing, page by page as the server sends them.
+
+        Within a page the prefixes come first.  What ``aws s3 ls`` shows: one
+        pass for both, where :meth:`iterate_container_objects` and
+        :meth:`ex_list_prefixes` would list twice.  A repeated prefix (moto's
+        V1 sends every prefix on every page) is dropped.
+        """
         last: Optional[str] = None
         for page in self._pages(_bucket(container), prefix, delimiter):
-            for common in page[1]:
+            for common in page.common_prefixes:
                 if last is None or common > last:
                     last = common
                     yield common
+            for info in page.objects:
+                yield self._object_from_listing(info, container)
 
     @property
     def ex_list_version(self) -> Optional[int]:
@@ -321,8 +350,13 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         decided = self._list_v2
         return None if decided is None else (2 if decided else 1)
 
-    def _pages(self, bucket: str, prefix: Optional[str], delimiter: Optional[str]) -> Iterator[Page]:
-        """Listing pages: ListObjectsV2 where the server has it, V1 otherwise (found out once)."""
+    def _pages(self, bucket: str, prefix: Optional[str], delimiter: Optional[str]) -> Iterator[ListPage]:
+        """Listing pages: ListObjectsV2 where the server has it, V1 otherwise (found out once).
+
+        Paged by :mod:`aurora.s3.paginators`, which ends a listing whose tokens repeat.
+        """
+        from aurora.s3.paginators import object_pages_v1, object_pages_v2
+
         validate_prefix(prefix)
         validate_prefix(delimiter)
         try:
@@ -330,17 +364,9 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         except AuroraError as error:
             raise self._bind(error) from None
         if first is None:
-            yield from self._v1_pages(bucket, prefix, delimiter)
-            return
-        page, token = first, None
-        while True:
-            yield page.objects, page.common_prefixes
-            if not page.is_truncated:
-                return
-            if not page.next_continuation_token or page.next_continuation_token == token:
-                raise LibcloudError("listing of %s is truncated but gives no continuation token" % bucket, driver=self)
-            token = page.next_continuation_token
-            page = self._v2_page(bucket, prefix, delimiter, token)
+            yield from self._bound(object_pages_v1(self.client, bucket, prefix, delimiter))
+        else:
+            yield from self._bound(object_pages_v2(self.client, bucket, prefix, delimiter, first))
 
     def _first_v2_page(self, bucket: str, prefix: Optional[str], delimiter: Optional[str]) -> Optional[ListPage]:
         """The first V2 page, or None when this driver lists with V1.
@@ -371,20 +397,6 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         if page is None:
             raise LibcloudError("listing of %s: the server stopped answering ListObjectsV2" % bucket, driver=self)
         return page
-
-    def _v1_pages(self, bucket: str, prefix: Optional[str], delimiter: Optional[str]) -> Iterator[Page]:
-        marker: Optional[str] = None
-        while True:
-            try:
-                page = self.client.list_objects(bucket, prefix=prefix, delimiter=delimiter, marker=marker)
-            except AuroraError as error:
-                raise self._bind(error) from None
-            yield page.objects, page.common_prefixes
-            if not page.is_truncated:
-                return
-            if not page.next_marker or page.next_marker == marker:
-                raise LibcloudError("listing of %s is truncated but gives no next marker" % bucket, driver=self)
-            marker = page.next_marker
 
     def _object_from_listing(self, info: ObjectInfo, container: Container) -> Object:
         extra = {
@@ -682,8 +694,12 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         return self._bound_chunks(chunks)
 
     def _bound_chunks(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        return self._bound(chunks)
+
+    def _bound(self, items: Iterator[T]) -> Iterator[T]:
+        """``items``, with an aurora error raised while iterating bound to this driver."""
         try:
-            yield from chunks
+            yield from items
         except AuroraError as error:
             raise self._bind(error) from None
 
@@ -694,39 +710,61 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             raise self._bind(error) from None
         return True
 
+    def ex_delete_objects(
+        self, container: Container, names_or_objects: Iterable[Union[str, Object]]
+    ) -> Dict[str, AuroraError]:
+        """Delete many objects with DeleteObjects, 1,000 keys a request; returns what could not be deleted.
+
+        The answer maps each key that was not deleted to why (an error of the
+        class its S3 code names, or the error of the whole request for every
+        key it carried); nothing is raised for them, and the remaining batches
+        go on.  A missing key counts as deleted, as in S3.
+        """
+        from aurora.core.xml_build import MAX_DELETE_KEYS
+
+        bucket = _bucket(container)
+        failed: Dict[str, AuroraError] = {}
+        for batch in _batches(names_or_objects, MAX_DELETE_KEYS):
+            try:
+                result = self.client.delete_objects(bucket, batch, quiet=True)
+            except AuroraError as error:
+                failed.update((key, self._bind(error)) for key in batch)
+                continue
+            for problem in result.errors:
+                error_class = error_class_for_code(problem.code, 200)
+                message = "%s: %s" % (problem.code or "Error", problem.message or "refused")
+                refusal = error_class(message, self, code=problem.code, container_name=bucket, object_name=problem.key)
+                failed[problem.key] = refusal
+        return failed
+
     # -- multipart housekeeping ------------------------------------------
 
     def ex_iterate_multipart_uploads(
         self, container: Container, prefix: Optional[str] = None, delimiter: Optional[str] = None
     ) -> Iterator[S3MultipartUpload]:
-        """Every multipart upload in progress in ``container``."""
+        """Every multipart upload in progress in ``container``, page by page."""
+        from aurora.s3.paginators import upload_pages
+
         bucket = _bucket(container)
         validate_prefix(prefix)
         validate_prefix(delimiter)
-        key_marker: Optional[str] = None
-        upload_marker: Optional[str] = None
-        while True:
-            try:
-                page = self.client.list_multipart_uploads(
-                    bucket,
-                    prefix=prefix,
-                    delimiter=delimiter,
-                    key_marker=key_marker,
-                    upload_id_marker=upload_marker,
-                )
-            except AuroraError as error:
-                raise self._bind(error) from None
+        for page in self._bound(upload_pages(self.client, bucket, prefix, delimiter)):
             for upload in page.uploads:
                 yield S3MultipartUpload(
                     upload.key, upload.upload_id, upload.initiated, upload.initiator_name, upload.owner_name
                 )
-            if not page.is_truncated or not (page.next_key_marker or page.next_upload_id_marker):
-                return
-            key_marker, upload_marker = page.next_key_marker, page.next_upload_id_marker
+
+    def ex_iterate_parts(self, container: Container, object_name: str, upload_id: str) -> Iterator[PartInfo]:
+        """The parts uploaded so far to multipart upload ``upload_id`` of ``object_name``, page by page."""
+        from aurora.s3.paginators import part_pages
+
+        bucket, key = _bucket(container), validate_key(object_name)
+        for page in self._bound(part_pages(self.client, bucket, key, upload_id)):
+            yield from page.parts
 
     def ex_cleanup_all_multipart_uploads(self, container: Container, prefix: Optional[str] = None) -> None:
-        """Abort every multipart upload in progress (under ``prefix``)."""
-        for upload in list(self.ex_iterate_multipart_uploads(container, prefix)):
+        """Abort every multipart upload in progress (under ``prefix``), each as the listing reaches it."""
+        for upload in self.ex_iterate_multipart_uploads(container, prefix):
             try:
                 self.client.abort_multipart_upload(_bucket(container), upload.key, upload.id)
             except AuroraError as error:

@@ -164,6 +164,33 @@ def test_typing_only_imports_are_allowed_upward() -> None:
     assert [name for _, name in runtime_imports(tree, "aurora.core.x")] == ["typing"]
 
 
+def below_the_facade(tree: ast.Module, name: str) -> Iterator[Tuple[int, str]]:
+    """Where a CLI module reaches under the driver: an import of the S3 client, transport or
+    transfer layers (or anything in aurora.drivers.s3 but the driver class), or any ``.client``."""
+    for line, imported in runtime_imports(tree, name):
+        if imported.split(".")[:2] in (["aurora", "s3"], ["aurora", "transport"], ["aurora", "transfer"]):
+            yield line, "imports %s" % imported
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "client":
+            yield node.lineno, "uses .client"
+
+
+def test_the_cli_uses_only_the_drivers_public_methods() -> None:
+    bad = []
+    for path, name, tree in all_modules():
+        if layer_of(name) == LAYERS["aurora.cli"]:
+            bad.extend("%s:%d %s" % (path.relative_to(ROOT), line, what) for line, what in below_the_facade(tree, name))
+    assert bad == []
+
+
+def test_the_facade_checker_sees_the_client_and_the_s3_layer() -> None:
+    tree = ast.parse("from aurora.s3.client import S3Client\nsession.driver.client.delete_object('b', 'k')\n")
+    assert [what for _, what in below_the_facade(tree, "aurora.cli.x")] == [
+        "imports aurora.s3.client",
+        "uses .client",
+    ]
+
+
 def test_package_declares_no_dependencies() -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert "\ndependencies = []\n" in text
