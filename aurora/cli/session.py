@@ -140,6 +140,8 @@ class Session:
     def driver(self) -> BaseS3StorageDriver:
         if self._driver is None:
             self._driver = make_driver(self.args)
+            if getattr(self.args, "no_verify_ssl", False):
+                self.error("warning: --no-verify-ssl: TLS certificates are not checked, the server is unauthenticated")
         return self._driver
 
     def close(self) -> None:

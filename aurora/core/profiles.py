@@ -52,9 +52,14 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from aurora.core.credentials import Credentials
+from aurora.core.validation import validate_credential
 from aurora.errors import InvalidArgumentError
 
-__all__ = ["ResolvedSettings", "parse_ini", "resolve_settings", "parse_endpoint_url"]
+__all__ = ["ResolvedSettings", "parse_ini", "resolve_settings", "parse_endpoint_url", "MAX_AWS_FILE_BYTES"]
+
+# The AWS config and credentials files are read up to this size (real ones are
+# a few KiB); a larger file, or anything but a regular file, is refused.
+MAX_AWS_FILE_BYTES = 1024 * 1024
 
 Section = Dict[str, str]
 Ini = Dict[str, Section]
@@ -284,11 +289,12 @@ def _credentials(
                 "partial credentials in the arguments: %s given without %s"
                 % (("key", "secret") if secret is None else ("secret", "key"))
             )
-        return key, secret, token, "arguments"
+        return _checked((key, secret, token, "arguments"), ("the key argument", "the secret argument", "the token"))
     if not profile_given and env.get("AWS_ACCESS_KEY_ID"):
         if not env.get("AWS_SECRET_ACCESS_KEY"):
             raise InvalidArgumentError("partial credentials: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")
-        return env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], _first(env, TOKEN_ENV), "environment"
+        found = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], _first(env, TOKEN_ENV), "environment"
+        return _checked(found, ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", " or ".join(TOKEN_ENV)))
     _refuse_unsupported(scoped, _UNSUPPORTED_FIRST, name)
     if not profile_given and env.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
         raise InvalidArgumentError(
@@ -308,7 +314,16 @@ def _section_credentials(section: Section, source: str) -> Found:
     if SECRET_KEY not in section:
         raise InvalidArgumentError("partial credentials in %s: %s without %s" % (source, ACCESS_KEY, SECRET_KEY))
     token = _first(section, TOKEN_KEYS, present=True) or None  # an empty token is no token
-    return section[ACCESS_KEY], section[SECRET_KEY], token, source
+    labels = tuple("%s in %s" % (name, source) for name in (ACCESS_KEY, SECRET_KEY, " or ".join(TOKEN_KEYS)))
+    return _checked((section[ACCESS_KEY], section[SECRET_KEY], token, source), labels)
+
+
+def _checked(found: Found, labels: Tuple[str, ...]) -> Found:
+    """``found`` once each credential in it is printable ASCII; errors name the label, never the value."""
+    for label, value in zip(labels, found[:3]):
+        if value is not None:
+            validate_credential(label, value)
+    return found
 
 
 def _first(values: Mapping[str, str], names: Tuple[str, ...], present: bool = False) -> Optional[str]:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 from aurora.errors import InvalidArgumentError, InvalidContainerNameError, InvalidObjectNameError
 
-__all__ = ["validate_bucket_name", "validate_key", "validate_prefix", "validate_headers", "MAX_KEY_BYTES"]
+__all__ = [
+    "validate_bucket_name",
+    "validate_key",
+    "validate_prefix",
+    "validate_headers",
+    "validate_credential",
+    "tls_verification",
+    "MAX_KEY_BYTES",
+]
 
 MAX_KEY_BYTES = 1024
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Access keys, secrets and session tokens: printable ASCII, no space (AWS's are
+# base64 or [A-Z0-9]; anything else would corrupt a header or a signature).
+_CREDENTIAL_RE = re.compile("[\x21-\x7e]*")
 
 
 def validate_bucket_name(name: object) -> str:
@@ -89,3 +101,48 @@ def validate_headers(headers: Mapping[str, str]) -> None:
             value.encode("latin-1")
         except UnicodeEncodeError:
             raise InvalidArgumentError("header %s has characters HTTP cannot carry: %r" % (name, value[:60])) from None
+
+
+def validate_credential(field_name: str, value: object) -> str:
+    """``value`` if it can be an access key, secret or session token, else raise.
+
+    Printable ASCII without spaces: a NUL, a control byte, a space or a
+    non-ASCII letter would go out in a header or corrupt a signature.
+
+    Raises:
+        InvalidArgumentError: naming ``field_name`` and what is wrong, never the value.
+    """
+    if not isinstance(value, str):
+        raise InvalidArgumentError("%s must be a string, not %s" % (field_name, type(value).__name__))
+    if _CREDENTIAL_RE.fullmatch(value):
+        return value
+    if any(ord(char) > 0x7E for char in value):
+        kind = "a character outside printable ASCII"
+    elif " " in value:
+        kind = "a space"
+    else:
+        kind = "a control character"
+    raise InvalidArgumentError(
+        "%s holds %s; credentials are printable ASCII without spaces (the value is not shown)" % (field_name, kind)
+    )
+
+
+def tls_verification(value: object) -> Tuple[bool, Optional[str]]:
+    """``(verify, ca_file)`` from an ``ex_verify`` value: True, False or a CA-bundle path.
+
+    Nothing else is taken, so that None, 0 or "" (a missing setting, a typo)
+    cannot turn certificate checks off by being falsy.
+
+    Raises:
+        InvalidArgumentError: for any other value.
+    """
+    if value is True or value is False:
+        return value, None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, str) and value and not any(ord(char) < 0x20 for char in value):
+        return True, value
+    raise InvalidArgumentError(
+        "ex_verify must be True, False or the path of a CA bundle, not %r; "
+        "only False turns TLS certificate verification off" % (value,)
+    )

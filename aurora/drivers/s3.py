@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List,
 
 from aurora.config import Config, Timeouts
 from aurora.core.profiles import parse_endpoint_url
-from aurora.core.validation import validate_bucket_name, validate_key, validate_prefix
+from aurora.core.validation import tls_verification, validate_bucket_name, validate_key, validate_prefix
 from aurora.drivers.base import Container, Object, StorageDriver, validate_byte_range
 from aurora.drivers.environment import load_settings
 from aurora.drivers.s3_extras import S3ExtrasMixin
@@ -117,7 +117,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         ex_config: :class:`aurora.config.Config` (part size, concurrency,
             timeouts, retry policy).
         ex_ca_cert: a CA bundle file to verify the server with.
-        ex_verify: set False to skip TLS verification (not recommended).
+        ex_verify: True (default), False to skip TLS verification (not
+            recommended) or the path of a CA bundle; any other value raises.
         ex_addressing_style: ``"path"`` (default, or the AWS config file's
             ``s3.addressing_style``), ``"virtual"`` (``bucket.host/key``) or
             ``"auto"`` (virtual for single-label bucket names on a named host).
@@ -172,8 +173,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         self.config = self._resolve_config(kwargs)
         self.addressing_style = addressing_style(kwargs.pop("ex_addressing_style", None), settings.addressing_style)
         self._proxy_url: Optional[str] = kwargs.pop("proxy_url", None)
-        self._verify = bool(kwargs.pop("ex_verify", True))
-        self._ca_file: Optional[str] = kwargs.pop("ex_ca_cert", None) or settings.ca_bundle
+        self._verify, verify_ca = tls_verification(kwargs.pop("ex_verify", True))
+        self._ca_file: Optional[str] = kwargs.pop("ex_ca_cert", None) or verify_ca or settings.ca_bundle
         factory = pop_callable(kwargs, "ex_transport_factory") or self._new_transport
         self.transport: Transport = factory(self.host)
         self.client = S3Client(
