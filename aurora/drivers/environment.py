@@ -13,6 +13,7 @@ import re
 from typing import Mapping, Optional
 
 from aurora.core.profiles import ResolvedSettings, parse_ini, resolve_settings
+from aurora.drivers.aws_files import read_aws_file
 from aurora.errors import InvalidArgumentError
 
 __all__ = ["load_settings", "credentials_path", "config_path"]
@@ -101,7 +102,7 @@ def _expanded(path: str, environ: Mapping[str, str], home: Optional[str]) -> str
 
 def _checked_text(path: str) -> Optional[str]:
     """The file's text, checked to parse; None when there is no such file."""
-    text = _read_text(path)
+    text = read_aws_file(path)
     if text is None:
         return None
     problem: Optional[str] = None
@@ -112,21 +113,3 @@ def _checked_text(path: str) -> Optional[str]:
     if problem is not None:
         raise InvalidArgumentError("%s: %s" % (path, problem))
     return text
-
-
-def _read_text(path: str) -> Optional[str]:
-    """UTF-8 text (a BOM is dropped); None if the file does not exist."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise InvalidArgumentError("cannot read the AWS file %s: %s" % (path, reason)) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    # Raised outside the except block so the file's bytes do not ride along as __context__.
-    raise InvalidArgumentError("the AWS file %s is not UTF-8 text" % (path,))
