@@ -10,10 +10,16 @@ does).  Only loopback endpoints are accepted.  The duration also comes from
 
 Each thread puts, reads back (whole, ranged and streamed), lists, deletes and
 now and then uploads in parts, checking every byte it reads against what it
-wrote.  The report gives operations per second, errors and mismatches per
-operation, and the process's resident memory at the start and the end
-(``VmRSS`` from ``/proc/self/status``).  The exit status is 1 when any
-operation failed or read back wrong bytes.
+wrote.  The working set is bounded: puts outweigh deletes, so once a thread
+holds more than its share of ``--max-mib`` it deletes instead of writing until
+it is back under the cap (a test server keeps its objects in RAM).  When no
+operation completes for ``--stall`` seconds (default 30) the soak stops and
+says what each thread is waiting on, instead of reporting a frozen count.
+
+The report gives operations per second, errors and mismatches per operation,
+and the process's resident memory at the start and the end (``VmRSS`` from
+``/proc/self/status``).  The exit status is 1 when any operation failed, read
+back wrong bytes or stalled.
 """
 
 from __future__ import annotations
@@ -124,7 +130,9 @@ class Tally:
 class Worker:
     """One thread's share of the load: its own keys, each with the seed and size it was written with."""
 
-    def __init__(self, index: int, driver: BaseS3StorageDriver, bucket: str, tally: Tally) -> None:
+    def __init__(
+        self, index: int, driver: BaseS3StorageDriver, bucket: str, tally: Tally, max_bytes: int = 32 * MiB
+    ) -> None:
         self.index = index
         self.driver = driver
         self.container = driver.get_container(bucket)
@@ -132,6 +140,10 @@ class Worker:
         self.rng = random.Random(index)
         self.keys: Dict[str, Tuple[int, int]] = {}
         self.serial = 0
+        self.max_bytes = max_bytes
+        self.held_bytes = 0
+        self.current = "starting"  # the operation under way and when it began, for the stall report
+        self.since = time.monotonic()
 
     def run(self, deadline: float) -> None:
         names = [name for name, _ in OPERATIONS]
@@ -140,12 +152,20 @@ class Worker:
             name = self.rng.choices(names, weights)[0]
             if name != "put" and name != "multipart" and not self.keys:
                 name = "put"
+            elif name in ("put", "multipart") and self.held_bytes > self.max_bytes:
+                name = "delete"  # over the cap: deletes catch up before anything more is written
+            self.current, self.since = name, time.monotonic()
             try:
                 ok = getattr(self, name)()
             except AuroraError as error:
                 self.tally.record(name, False, error)
             else:
                 self.tally.record(name, ok)
+        self.current, self.since = "finished", time.monotonic()
+
+    def _keep(self, key: str, seed: int, size: int) -> None:
+        self.keys[key] = (seed, size)
+        self.held_bytes += size
 
     def _new_key(self) -> str:
         self.serial += 1
@@ -159,7 +179,7 @@ class Worker:
     def put(self) -> bool:
         key, seed, size = self._new_key(), self.rng.getrandbits(32), self.rng.randint(0, 256 * 1024)
         obj = self.driver.upload_object_via_stream(iter([payload(seed, size)]), self.container, key)
-        self.keys[key] = (seed, size)
+        self._keep(key, seed, size)
         return obj.size == size
 
     def multipart(self) -> bool:
@@ -168,7 +188,7 @@ class Worker:
         obj = self.driver.upload_object_via_stream(
             (data[i : i + MiB] for i in range(0, size, MiB)), self.container, key
         )
-        self.keys[key] = (seed, size)
+        self._keep(key, seed, size)
         return obj.hash is not None and obj.hash.endswith("-2")
 
     def get(self) -> bool:
@@ -201,9 +221,10 @@ class Worker:
         return names == sorted(self.keys)
 
     def delete(self) -> bool:
-        key, _, _ = self._pick()
+        key, _, size = self._pick()
         ok = self.driver.delete_object(self.driver.get_object(self.container.name, key))
         del self.keys[key]
+        self.held_bytes -= size
         return ok
 
 
@@ -213,6 +234,29 @@ def cleanup(driver: BaseS3StorageDriver, bucket: str) -> None:
     for obj in list(driver.iterate_container_objects(container)):
         driver.delete_object(obj)
     driver.delete_container(container)
+
+
+def waiting_on(thread: threading.Thread) -> str:
+    """Where ``thread`` is now: its innermost aurora frame and its innermost frame."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    if frame is None:
+        return "no frame"
+    stack = traceback.extract_stack(frame)
+    ours = [entry for entry in stack if "/aurora/" in entry.filename]
+    shown = ([ours[-1]] if ours else []) + [stack[-1]]
+    return " -> ".join("%s:%d %s" % (Path(entry.filename).name, entry.lineno, entry.name) for entry in shown)
+
+
+def print_stall(workers: List[Worker], threads: List[threading.Thread], quiet: float, bucket: str) -> None:
+    """The loud end of a stalled soak: what every thread is waiting on."""
+    now = time.monotonic()
+    print("soak: STALLED: no operation completed for %.0f s; the threads wait on:" % quiet, file=sys.stderr)
+    for worker, thread in zip(workers, threads):
+        print(
+            "  %s: %s for %.0f s in %s" % (thread.name, worker.current, now - worker.since, waiting_on(thread)),
+            file=sys.stderr,
+        )
+    print("soak: bucket %s left in place (the server does not answer)" % bucket, file=sys.stderr, flush=True)
 
 
 def report(tally: Tally, elapsed: float, rss: Tuple[int, int, int], peak: int, out: Callable[[str], None]) -> None:
@@ -246,6 +290,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--env", default=os.environ.get("AURORA_TEST_RGW_ENV"), help="server env file (default $AURORA_TEST_RGW_ENV)"
     )
     parser.add_argument("--progress", type=float, default=60.0, help="seconds between progress lines")
+    parser.add_argument(
+        "--max-mib", type=float, default=256.0, help="working set cap in MiB, shared by the threads (default 256)"
+    )
+    parser.add_argument(
+        "--stall", type=float, default=30.0, help="fail when no operation completes for this many seconds"
+    )
     args = parser.parse_args(argv)
     if not args.env or not Path(args.env).is_file():
         print(
@@ -253,8 +303,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.duration <= 0 or args.threads < 1:
-        parser.error("--duration and --threads must be positive")
+    if args.duration <= 0 or args.threads < 1 or args.max_mib <= 0 or args.stall <= 0:
+        parser.error("--duration, --threads, --max-mib and --stall must be positive")
 
     driver = make_driver(read_env(args.env))
     bucket = "soak-" + uuid.uuid4().hex[:20]
@@ -263,7 +313,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     rss_start = rss_kib()
     started = time.monotonic()
     deadline = started + args.duration
-    workers = [Worker(index, driver, bucket, tally) for index in range(args.threads)]
+    share = int(args.max_mib * MiB / args.threads)
+    workers = [Worker(index, driver, bucket, tally, share) for index in range(args.threads)]
     threads = [
         threading.Thread(target=worker.run, args=(deadline,), name="soak-%d" % worker.index, daemon=True)
         for worker in workers
@@ -272,29 +323,43 @@ def main(argv: Optional[List[str]] = None) -> int:
         thread.start()
     warm_at, rss_warm = started + args.duration / 10, 0
     next_progress = started + args.progress
+    last_total, last_change, stalled = -1, started, False
     try:
-        for thread in threads:
-            while thread.is_alive():
-                wake = next_progress if rss_warm else min(next_progress, warm_at)
-                thread.join(timeout=max(0.05, wake - time.monotonic()))
-                now = time.monotonic()
-                if not rss_warm and now >= warm_at:
-                    rss_warm = rss_kib()
-                if now >= next_progress:
-                    next_progress += args.progress
-                    print(
-                        "soak: %.0f s, %d operations, %d errors, RSS %d KiB"
-                        % (now - started, sum(tally.done.values()), sum(tally.errors.values()), rss_kib()),
-                        flush=True,
-                    )
+        while any(thread.is_alive() for thread in threads):
+            time.sleep(0.2)
+            now = time.monotonic()
+            total = sum(tally.done.values())
+            if total != last_total:
+                last_total, last_change = total, now
+            elif now - last_change >= args.stall:
+                stalled = True
+                break
+            if not rss_warm and now >= warm_at:
+                rss_warm = rss_kib()
+            if now >= next_progress:
+                next_progress += args.progress
+                print(
+                    "soak: %.0f s, %d operations, %d errors, RSS %d KiB, %.0f MiB held"
+                    % (
+                        now - started,
+                        total,
+                        sum(tally.errors.values()),
+                        rss_kib(),
+                        sum(worker.held_bytes for worker in workers) / MiB,
+                    ),
+                    flush=True,
+                )
     finally:
         elapsed = time.monotonic() - started
         rss_end = rss_kib()
-        cleanup(driver, bucket)
-        driver.close()
+        if stalled:
+            print_stall(workers, threads, time.monotonic() - last_change, bucket)
+        else:
+            cleanup(driver, bucket)
+            driver.close()
     report(tally, elapsed, (rss_start, rss_warm or rss_end, rss_end), rss_kib("VmHWM"), print)
     failures = sum(tally.errors.values()) + sum(tally.mismatches.values())
-    return 1 if failures else 0
+    return 1 if failures or stalled else 0
 
 
 if __name__ == "__main__":

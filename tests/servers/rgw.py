@@ -99,9 +99,12 @@ rgw_init_timeout = 60
 rgw_dns_name =
 # SSE-C over plain HTTP on loopback; RGW refuses it otherwise.
 rgw_crypt_require_ssl = false
-# Reclaim deleted object data within a minute: memstore keeps it in RAM.
-rgw_gc_obj_min_wait = 30
-rgw_gc_processor_period = 30
+# Reclaim deleted object data (multipart parts and tails go through the garbage
+# collector) within seconds, not Ceph's 2 hours: memstore keeps it in RAM, and a
+# full OSD blocks every request (a soak filled 4 GiB in two minutes).
+rgw_gc_obj_min_wait = 10
+rgw_gc_processor_period = 10
+rgw_gc_processor_max_time = 10
 debug_rgw = {debug_rgw}
 debug_ms = 0
 """
