@@ -3,7 +3,8 @@
 ``AWS_CONFIG_FILE`` and ``AWS_SHARED_CREDENTIALS_FILE`` may name anything:
 ``/dev/zero`` (endless), a FIFO (blocks until a writer comes), a huge file.
 Only a regular file of at most :data:`~aurora.core.profiles.MAX_AWS_FILE_BYTES`
-is read; anything else is refused with a message naming the path.
+is read (and ``/dev/null``, which reads as empty); anything else is refused
+with a message naming the path.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def _read_regular(fd: int, path: str) -> bytes:
     """Up to the cap from ``fd``, refusing anything but a regular file within it."""
     try:
         info = os.fstat(fd)
+        if _is_null_device(info):
+            return b""  # AWS_CONFIG_FILE=/dev/null: the usual way to say "no file"
         problem = _refusal(info)
         if problem is None:
             data = os.read(fd, MAX_AWS_FILE_BYTES + 1)  # a regular file: one read gives what it holds
@@ -70,6 +73,16 @@ def _read_regular(fd: int, path: str) -> bytes:
     except OSError as exc:
         problem = exc.strerror or type(exc).__name__
     raise InvalidArgumentError("cannot read the AWS file %s: %s" % (path, problem))
+
+
+def _is_null_device(info: os.stat_result) -> bool:
+    if not stat.S_ISCHR(info.st_mode):
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(null.st_mode) and (info.st_rdev, info.st_dev) == (null.st_rdev, null.st_dev)
 
 
 def _refusal(info: os.stat_result) -> Optional[str]:

@@ -124,6 +124,11 @@ def test_a_symlink_to_a_regular_file_is_read(home: Path) -> None:
     assert load_settings(environ={}, home=str(home)).access_key == "AKIDLINK"
 
 
+def test_dev_null_is_an_empty_file(home: Path) -> None:
+    environ = {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    assert load_settings(environ=environ, home=str(home)).source == "none"
+
+
 def test_a_missing_file_is_still_no_file(home: Path) -> None:
     environ = {"AWS_CONFIG_FILE": str(home / "missing"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "missing")}
     assert load_settings(environ=environ, home=str(home)).source == "none"
