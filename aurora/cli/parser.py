@@ -13,6 +13,7 @@ from typing import Any, Optional, Sequence
 
 import aurora
 from aurora.cli.urls import Location, S3Url, UsageError, parse_location, parse_s3_url
+from aurora.config import Timeouts
 
 __all__ = ["build_parser", "parse_args", "MAX_EXPIRES"]
 
@@ -51,6 +52,16 @@ def _expires(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a number of seconds: %r" % (text,)) from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 86400 seconds")
+    return value
+
+
 def _add_global(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """The connection options; on commands they default to SUPPRESS so they never undo the global ones."""
 
@@ -66,6 +77,14 @@ def _add_global(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group.add_argument(
         "--no-verify-ssl", action="store_true", default=default(False), help="do not verify TLS certificates"
     )
+    for name, what in (("connect", "to connect"), ("read", "to wait for each read from the server")):
+        group.add_argument(
+            "--cli-%s-timeout" % name,
+            metavar="S",
+            type=_seconds,
+            default=default(None),
+            help="seconds %s, per attempt (default %g)" % (what, getattr(Timeouts(), name)),
+        )
     group.add_argument("--debug", action="store_true", default=default(False), help="log requests and show tracebacks")
 
 

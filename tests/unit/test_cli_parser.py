@@ -56,6 +56,15 @@ def test_global_options_before_or_after_the_command() -> None:
     )
 
 
+def test_timeouts_before_or_after_the_command() -> None:
+    before = parse_args(["--cli-read-timeout", "2.5", "--cli-connect-timeout", "1", "ls"])
+    after = parse_args(["ls", "--cli-read-timeout", "2.5", "--cli-connect-timeout", "1"])
+    for args in (before, after):
+        assert (args.cli_read_timeout, args.cli_connect_timeout) == (2.5, 1.0)
+    plain = parse_args(["ls"])
+    assert (plain.cli_read_timeout, plain.cli_connect_timeout) == (None, None)
+
+
 def test_command_arguments() -> None:
     ls = parse_args(["ls", "-r", "--json", "s3://bucket/pre"])
     assert (ls.recursive, ls.json, ls.url) == (True, True, S3Url("bucket", "pre"))
@@ -112,6 +121,10 @@ def test_presign_options_and_aliases() -> None:
         ["sync", "-", "s3://bucket/p"],
         ["ls", "--signature-version", "3"],
         ["--endpoint-url", "ftp://127.0.0.1:9", "ls"],
+        ["--cli-read-timeout", "0", "ls"],
+        ["ls", "--cli-connect-timeout", "-1"],
+        ["--cli-read-timeout", "nan", "ls"],
+        ["--cli-read-timeout", "soon", "ls"],
     ],
 )
 def test_bad_usage_exits_2_with_a_message_and_no_traceback(
