@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Dict, List, Mapping, Optional
 
+from aurora.cli.safetext import json_safe
+
 __all__ = [
     "parse_timestamp",
     "format_time",
@@ -103,8 +105,12 @@ def summary_lines(count: int, total: int, human: bool) -> List[str]:
 
 
 def json_line(value: Dict[str, Any]) -> str:
-    """One JSON object on one line, keys in the order given."""
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    """One JSON object on one line, keys in the order given.
+
+    Values stay exact: JSON escapes C0 controls itself, and DEL, C1 and bidi
+    controls are written as ``\\u`` escapes too, so no raw control reaches the terminal.
+    """
+    return json_safe(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
 
 
 def last_modified_of(extra: Mapping[str, Any]) -> Optional[float]:

@@ -71,9 +71,7 @@ def run(session: Session) -> int:
         return EXIT_FAILED
     except Exception as error:  # noqa: BLE001 - the one-line rule
         if session.debug:
-            import traceback
-
-            traceback.print_exception(type(error), error, error.__traceback__, file=session.err)
+            session.traceback(error)
         session.error(cause_of(error))
         return EXIT_FAILED
     finally:

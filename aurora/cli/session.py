@@ -14,6 +14,7 @@ import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, TextIO
 
+from aurora.cli.safetext import terminal_safe
 from aurora.errors import AuroraError, InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -89,6 +90,13 @@ def make_driver(args: argparse.Namespace) -> BaseS3StorageDriver:
     return driver
 
 
+class _SafeFormatter(logging.Formatter):
+    """Log lines with controls escaped: they may quote what a server sent."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
+
+
 @contextmanager
 def logging_to(stream: TextIO, debug: bool) -> Iterator[None]:
     """aurora's log on ``stream`` for one run: everything with ``--debug``, else warnings, one line each.
@@ -100,9 +108,9 @@ def logging_to(stream: TextIO, debug: bool) -> Iterator[None]:
     saved = (logger.level, logger.propagate)
     handler = logging.StreamHandler(stream)
     if debug:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        handler.setFormatter(_SafeFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     else:
-        handler.setFormatter(logging.Formatter("aurora: warning: %(message)s"))
+        handler.setFormatter(_SafeFormatter("aurora: warning: %(message)s"))
     logger.setLevel(logging.DEBUG if debug else logging.WARNING)
     logger.propagate = False
     logger.addHandler(handler)
@@ -154,8 +162,8 @@ class Session:
             self._driver.close()
 
     def print(self, line: str) -> None:
-        """A line of the command's output on standard output."""
-        self.out.write(line + "\n")
+        """A line of the command's output on standard output, controls escaped (JSON lines have none)."""
+        self.out.write(terminal_safe(line) + "\n")
         self.out.flush()
 
     def report(self, action: str, source: str, destination: Optional[str] = None, dry_run: bool = False) -> None:
@@ -184,13 +192,20 @@ class Session:
             raise error
         self.failures += 1
         if self.debug:
-            import traceback
-
-            traceback.print_exception(type(error), error, error.__traceback__, file=self.err)
+            self.traceback(error)
         self.error("cannot %s %s: %s" % (verb, target, cause_of(error)))
 
     def error(self, message: str) -> None:
-        self.err.write("aurora: %s\n" % _SPACES.sub(" ", message).strip())
+        """``aurora: MESSAGE`` on one line of standard error, controls escaped."""
+        self.err.write("aurora: %s\n" % terminal_safe(_SPACES.sub(" ", message).strip()))
+        self.err.flush()
+
+    def traceback(self, error: BaseException) -> None:
+        """The traceback of ``error`` on standard error (``--debug``), controls escaped."""
+        import traceback
+
+        lines = traceback.format_exception(type(error), error, error.__traceback__)
+        self.err.write(terminal_safe("".join(lines)))
         self.err.flush()
 
     def progress(self, label: str) -> Optional[ProgressBar]:
@@ -199,7 +214,7 @@ class Session:
             return None
         from aurora.cli.progress import ProgressBar
 
-        return ProgressBar(self.err, label, columns=lambda: _columns(self.err))
+        return ProgressBar(self.err, terminal_safe(label), columns=lambda: _columns(self.err))
 
 
 def _isatty(stream: TextIO) -> bool:
