@@ -211,8 +211,8 @@ def run_cli(
         "PYTHONPATH": str(ROOT),
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     command = [sys.executable, "-m", "aurora", "--endpoint-url", server.endpoint_url, *args]
