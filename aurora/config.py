@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import FrozenSet
 
-from aurora.errors import InvalidArgumentError
+from aurora.errors import RETRYABLE_CODES, InvalidArgumentError
 
 __all__ = ["Config", "Timeouts", "RetryPolicy", "TransferConfig", "KiB", "MiB", "GiB", "TiB"]
 
@@ -63,11 +63,7 @@ class RetryPolicy:
     backoff_base: float = 0.1
     backoff_max: float = 20.0
     statuses: FrozenSet[int] = field(default_factory=lambda: frozenset({500, 502, 503, 504}))
-    codes: FrozenSet[str] = field(
-        default_factory=lambda: frozenset(
-            {"SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling", "RequestTimeTooSkewed"}
-        )
-    )
+    codes: FrozenSet[str] = RETRYABLE_CODES
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_attempts, int) or self.max_attempts < 1:

@@ -11,7 +11,8 @@ storage drivers keeps its ``except`` clauses::
     │   ├── ContainerAlreadyExistsError
     │   ├── ContainerDoesNotExistError
     │   ├── ContainerIsNotEmptyError
-    │   └── InvalidContainerNameError      (also an InvalidArgumentError)
+    │   └── InvalidContainerNameError      the name cannot be used (libcloud)
+    │       └── RefusedContainerNameError  (also an InvalidArgumentError)
     ├── ObjectError
     │   ├── ObjectDoesNotExistError
     │   ├── ObjectHashMismatchError
@@ -29,10 +30,15 @@ storage drivers keeps its ``except`` clauses::
     ├── TransferError                      a transfer could not complete
     │   └── MultipartUploadError           carries the upload id
     ├── XMLParseError                      a response body we refuse to parse
-    ├── InvalidArgumentError               bad input, raised before any I/O
-    │   (also a ValueError)
-    └── RetryExhaustedError                (never raised: the last real error
-                                           is raised with ``attempts`` set)
+    └── InvalidArgumentError               bad input, raised before any I/O
+        (also a ValueError)
+
+There is no "retries exhausted" class: when attempts run out, the last real
+error is raised with ``attempts`` set.  Server answers never derive from
+InvalidArgumentError: ``BucketAlreadyExists`` is an InvalidContainerNameError
+(what libcloud raises there), not a RefusedContainerNameError.  The table of
+every class, its parents, when it is raised and whether it is retried is in
+``docs/errors.md``; a test keeps it and ``__all__`` in step.
 
 Errors hold plain data (status, code, request id, names, upload id), never a
 live response, and they pickle.  The ``driver`` attribute libcloud code may
@@ -47,6 +53,7 @@ from typing import Any, Dict, Optional, Tuple, Type
 __all__ = [
     "AuroraError",
     "LibcloudError",
+    "InvalidArgumentError",
     "ProviderError",
     "InvalidCredsError",
     "ContainerError",
@@ -54,6 +61,7 @@ __all__ = [
     "ContainerDoesNotExistError",
     "ContainerIsNotEmptyError",
     "InvalidContainerNameError",
+    "RefusedContainerNameError",
     "ObjectError",
     "ObjectDoesNotExistError",
     "ObjectHashMismatchError",
@@ -69,7 +77,33 @@ __all__ = [
     "TransferError",
     "MultipartUploadError",
     "XMLParseError",
-    "InvalidArgumentError",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "NoSuchUpload",
+    "BucketNotEmpty",
+    "BucketAlreadyExists",
+    "BucketAlreadyOwnedByYou",
+    "InvalidBucketName",
+    "AccessDenied",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "RequestTimeTooSkewed",
+    "BadDigest",
+    "InvalidDigest",
+    "SlowDown",
+    "InternalError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "InvalidRange",
+    "InvalidPart",
+    "InvalidPartOrder",
+    "EntityTooSmall",
+    "EntityTooLarge",
+    "PreconditionFailed",
+    "InvalidArgument",
+    "InvalidRequest",
+    "MalformedXML",
+    "NotImplemented_",
     "error_class_for_code",
     "RETRYABLE_CODES",
 ]
@@ -205,8 +239,12 @@ class ContainerIsNotEmptyError(ContainerError):
     pass
 
 
-class InvalidContainerNameError(ContainerError, InvalidArgumentError):
-    pass
+class InvalidContainerNameError(ContainerError):
+    """The bucket name cannot be used: refused before sending, or by the server (libcloud's class)."""
+
+
+class RefusedContainerNameError(InvalidContainerNameError, InvalidArgumentError):
+    """A bucket name that breaks S3's naming rules, refused before any request is sent."""
 
 
 class ObjectError(AuroraError):
@@ -412,9 +450,20 @@ _CODE_TABLE: Dict[str, Type[S3ResponseError]] = {
 }
 
 RETRYABLE_CODES = frozenset(
-    {"SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout", "Throttling", "ThrottlingException"}
+    {
+        "SlowDown",
+        "InternalError",
+        "ServiceUnavailable",
+        "RequestTimeout",
+        "Throttling",
+        "ThrottlingException",
+        "RequestTimeTooSkewed",
+    }
 )
-"""S3 error codes that say "try again", whatever the status."""
+"""S3 error codes that say "try again", whatever the status: the default of ``RetryPolicy.codes``.
+
+``RequestTimeTooSkewed`` is retried once the client has taken the server's clock (see
+``docs/configuration.md``); the others after a backoff."""
 
 
 def error_class_for_code(code: Optional[str], status: int) -> Type[AuroraError]:

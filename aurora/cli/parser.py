@@ -14,10 +14,11 @@ from typing import Any, Optional, Sequence
 import aurora
 from aurora.cli.urls import Location, S3Url, UsageError, parse_location, parse_s3_url
 from aurora.config import Timeouts
+from aurora.core.limits import MAX_PRESIGN_EXPIRES, PRESIGN_METHODS
 
 __all__ = ["build_parser", "parse_args", "MAX_EXPIRES"]
 
-MAX_EXPIRES = 604800
+MAX_EXPIRES = MAX_PRESIGN_EXPIRES
 
 _EPILOG = """\
 Credentials, region and endpoint come from the options, then AWS_* environment
@@ -153,12 +154,12 @@ def _add_object_commands(commands: Any, common: argparse.ArgumentParser) -> None
         type=_expires,
         default=3600,
         metavar="S",
-        help="seconds the URL stays valid (default 3600, at most 604800)",
+        help="seconds the URL stays valid (default 3600, at most %d)" % MAX_EXPIRES,
     )
     presign.add_argument(
         "--method",
         type=str.upper,
-        choices=("GET", "PUT", "DELETE", "HEAD"),
+        choices=PRESIGN_METHODS,
         default="GET",
         help="the HTTP method the URL allows (default GET)",
     )

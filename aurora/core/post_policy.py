@@ -25,10 +25,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from aurora.core.credentials import Credentials
+from aurora.core.limits import checked_presign_expires
 from aurora.core.signing_v2 import signature_v2
 from aurora.core.signing_v4 import (
     ALGORITHM,
-    MAX_PRESIGN_EXPIRES,
     amz_date,
     post_policy_signature,
     scope,
@@ -98,8 +98,7 @@ def policy_conditions(bucket: str, key: str, conditions: Optional[Sequence[Condi
 
 def expiration(now: datetime, expires: int) -> str:
     """The policy's ``expiration``: ``now`` + ``expires`` seconds, in UTC, to the second."""
-    if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= MAX_PRESIGN_EXPIRES:
-        raise InvalidArgumentError("expires must be from 1 to %d seconds, not %r" % (MAX_PRESIGN_EXPIRES, expires))
+    checked_presign_expires(expires)
     moment = now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
     return (moment.astimezone(timezone.utc) + timedelta(seconds=expires)).strftime("%Y-%m-%dT%H:%M:%SZ")
 

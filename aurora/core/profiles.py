@@ -52,6 +52,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from aurora.core.credentials import Credentials
+from aurora.core.limits import ADDRESSING_STYLES
 from aurora.core.validation import validate_credential
 from aurora.errors import InvalidArgumentError
 
@@ -70,7 +71,6 @@ SECRET_KEY = "aws_secret_access_key"
 TOKEN_KEYS = ("aws_security_token", "aws_session_token")
 TOKEN_ENV = ("AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN")
 
-ADDRESSING_STYLES = ("auto", "virtual", "path")
 # botocore's names for S3 signers, and aurora's own, to the driver's "2" / "4".
 SIGNATURE_VERSIONS = {"s3v4": "4", "v4": "4", "4": "4", "s3": "2", "2": "2"}
 

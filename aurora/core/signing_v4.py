@@ -22,6 +22,7 @@ from typing import Dict, FrozenSet, List, Sequence, Tuple
 from aurora.core.credentials import Credentials
 from aurora.core.encoding import canonical_query, encode_path, uri_encode
 from aurora.core.http import HttpRequest
+from aurora.core.limits import MAX_PRESIGN_EXPIRES, checked_presign_expires
 from aurora.errors import InvalidArgumentError
 
 __all__ = [
@@ -62,9 +63,6 @@ UNSIGNED_HEADERS: FrozenSet[str] = frozenset({"user-agent", "expect", "authoriza
 HTTP layer, which would break the signature; ``authorization`` is the
 signature itself (a stale one must not be folded into a re-signed request).
 """
-
-MAX_PRESIGN_EXPIRES = 604800
-"""Seven days: the longest validity SigV4 allows for a presigned URL."""
 
 _WHITESPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 
@@ -238,13 +236,6 @@ def sign_v4(
     return added
 
 
-def _check_expires(expires: int) -> None:
-    if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= MAX_PRESIGN_EXPIRES:
-        raise InvalidArgumentError(
-            f"expires must be a whole number of seconds from 1 to {MAX_PRESIGN_EXPIRES} (7 days), got {expires!r}"
-        )
-
-
 def presign_v4(
     request: HttpRequest,
     credentials: Credentials,
@@ -262,7 +253,7 @@ def presign_v4(
     ``host`` and any other header on the request, which whoever uses the URL
     must then send too.  ``X-Amz-Signature`` comes last.
     """
-    _check_expires(expires)
+    checked_presign_expires(expires)
     names = headers_to_sign(request)
     credential_scope = scope(now, region, service)
     pairs: Tuple[Tuple[str, str], ...] = (

@@ -6,7 +6,7 @@ import os
 import re
 from typing import Mapping, Optional, Tuple
 
-from aurora.errors import InvalidArgumentError, InvalidContainerNameError, InvalidObjectNameError
+from aurora.errors import InvalidArgumentError, InvalidObjectNameError, RefusedContainerNameError
 
 __all__ = [
     "validate_bucket_name",
@@ -31,10 +31,10 @@ def validate_bucket_name(name: object) -> str:
     """``name`` if it is a valid S3 bucket name (strict DNS rules), else raise.
 
     Raises:
-        InvalidContainerNameError: naming the value and the rule it breaks.
+        RefusedContainerNameError: naming the value and the rule it breaks.
     """
     if not isinstance(name, str):
-        raise InvalidContainerNameError("bucket name must be a string, not %r" % (name,), None, None)
+        raise RefusedContainerNameError("bucket name must be a string, not %r" % (name,), None, None)
     reason = None
     if not 3 <= len(name) <= 63:
         reason = "must be 3 to 63 characters long"
@@ -47,7 +47,7 @@ def validate_bucket_name(name: object) -> str:
     elif name.startswith("xn--") or name.endswith("-s3alias"):
         reason = "must not use a reserved prefix or suffix"
     if reason:
-        raise InvalidContainerNameError("invalid bucket name %r: %s" % (name, reason), None, name)
+        raise RefusedContainerNameError("invalid bucket name %r: %s" % (name, reason), None, name)
     return name
 
 

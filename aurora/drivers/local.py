@@ -42,6 +42,7 @@ import stat
 from email.utils import formatdate
 from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
+from aurora._types import Progress
 from aurora.config import Config
 from aurora.drivers.base import DEFAULT_CONTENT_TYPE, Container, Object, StorageDriver, validate_byte_range
 from aurora.drivers.local_files import (
@@ -50,7 +51,6 @@ from aurora.drivers.local_files import (
     META_DIR,
     RESERVED_PREFIX,
     TEMP_PREFIX,
-    Progress,
     Record,
     check_container_name,
     chunks_of,

@@ -11,18 +11,18 @@ import hashlib
 import json
 import os
 import threading
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
+from aurora._types import Progress
 from aurora.core.validation import MAX_KEY_BYTES, validate_key
 from aurora.drivers.base import Object
 from aurora.errors import (
     InvalidArgumentError,
-    InvalidContainerNameError,
     InvalidObjectNameError,
     InvalidRange,
+    RefusedContainerNameError,
 )
 
-Progress = Callable[[int, Optional[int]], None]
 Record = Dict[str, Any]
 
 RESERVED_PREFIX = ".aurora-"
@@ -80,12 +80,12 @@ def key_segments(key: object) -> List[str]:
 
 def check_container_name(name: object) -> str:
     if not isinstance(name, str):
-        raise InvalidContainerNameError("container name must be a string, not %r" % (name,), None, None)
+        raise RefusedContainerNameError("container name must be a string, not %r" % (name,), None, None)
     problem = segment_problem(name)
     if problem is None and ("/" in name or ".." in name):
         problem = "a '/' or '..'"
     if problem:
-        raise InvalidContainerNameError("invalid container name %r: it has %s" % (name, problem), None, name)
+        raise RefusedContainerNameError("invalid container name %r: it has %s" % (name, problem), None, name)
     return name
 
 

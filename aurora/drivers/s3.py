@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
+from aurora._types import Progress
 from aurora.config import Config, Timeouts
+from aurora.core.limits import PRESIGN_METHODS, checked_presign_expires
 from aurora.core.profiles import parse_endpoint_url
 from aurora.core.validation import tls_verification, validate_bucket_name, validate_key, validate_prefix
 from aurora.drivers.base import Container, Object, StorageDriver, validate_byte_range
@@ -52,7 +54,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BaseS3StorageDriver", "S3StorageDriver", "S3MultipartUpload", "REGION_TO_HOST_MAP"]
 
-Progress = Callable[[int, Optional[int]], None]
 SseKey = Any  # 32 raw bytes or their base64 text
 T = TypeVar("T")
 _NO_V2_CODES = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
@@ -787,10 +788,9 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         """
         validate_bucket_name(container_name)
         validate_key(object_name)
-        if method.upper() not in ("GET", "PUT", "DELETE", "HEAD"):
-            raise InvalidArgumentError("method must be GET, PUT, DELETE or HEAD, not %r" % (method,))
-        if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= 604800:
-            raise InvalidArgumentError("expires must be between 1 and 604800 seconds, not %r" % (expires,))
+        if method.upper() not in PRESIGN_METHODS:
+            raise InvalidArgumentError("method must be one of %s, not %r" % (", ".join(PRESIGN_METHODS), method))
+        checked_presign_expires(expires)
         return self.client.presign(
             method, container_name, object_name, expires=expires, scheme=self.scheme, headers=headers
         )

@@ -20,6 +20,7 @@ import stat
 import zlib
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
 
+from aurora.core.limits import ADDRESSING_STYLES, MAX_PRESIGN_EXPIRES
 from aurora.drivers.base import DEFAULT_CONTENT_TYPE
 from aurora.errors import InvalidArgumentError
 
@@ -45,7 +46,6 @@ __all__ = [
 
 SSE_C_PREFIX = "x-amz-server-side-encryption-customer-"
 CHECKSUM_ALGORITHMS = ("SHA256", "CRC32")
-ADDRESSING_STYLES = ("path", "virtual", "auto")
 KeyMaterial = Union[bytes, bytearray, str]
 
 
@@ -228,8 +228,6 @@ def presign_seconds(hours: Any) -> int:
     """libcloud's ``ex_expiry`` (hours) as whole seconds, 1 s to 7 days."""
     if isinstance(hours, bool) or not isinstance(hours, (int, float)):
         raise InvalidArgumentError("ex_expiry must be a number of hours, not %r" % (hours,))
-    from aurora.core.signing_v4 import MAX_PRESIGN_EXPIRES
-
     seconds = int(round(hours * 3600))
     if not 1 <= seconds <= MAX_PRESIGN_EXPIRES:
         raise InvalidArgumentError("ex_expiry must be between 1 second and 168 hours (7 days), not %r hours" % (hours,))

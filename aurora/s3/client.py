@@ -18,12 +18,14 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
+from aurora._types import Body
 from aurora.config import RetryPolicy
 from aurora.core.credentials import Credentials
 from aurora.core.encoding import encode_path
 from aurora.core.http import HttpRequest
+from aurora.core.limits import ADDRESSING_STYLES, checked_presign_expires
 from aurora.core.validation import validate_headers
 from aurora.errors import AuroraError, InvalidArgumentError
 from aurora.transport.connection import Transport
@@ -59,12 +61,10 @@ __all__ = [
 log = logging.getLogger("aurora.s3")
 
 USER_AGENT = "aurora/0.1"
-Body = Union[None, bytes, bytearray, memoryview, Any]
 Clock = Callable[[], datetime]
 Query = Tuple[Tuple[str, str], ...]
 TransportFactory = Callable[[str], Transport]
 
-ADDRESSING_STYLES = ("path", "virtual", "auto")
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 """How far S3 lets a request's time be from its own before it refuses it."""
 
@@ -691,8 +691,7 @@ class S3Client:
         if self.signature_version == "4":
             added = signing_v4.presign_v4(request, creds, region=self.region, service="s3", now=now, expires=expires)
         else:
-            if isinstance(expires, bool) or not isinstance(expires, int) or not 1 <= expires <= 604800:
-                raise InvalidArgumentError("expires must be between 1 and 604800 seconds, not %r" % (expires,))
+            checked_presign_expires(expires)
             added = signing_v2.presign_v2(
                 request, creds, expires_at=int(now.timestamp()) + expires, bucket_in_host=self._virtual_bucket(bucket)
             )

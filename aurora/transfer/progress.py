@@ -9,12 +9,11 @@ It should return quickly, since a worker waits for it.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Optional, Tuple
+from typing import Optional, Tuple
+
+from aurora._types import Progress
 
 __all__ = ["Progress", "ProgressMeter"]
-
-Progress = Callable[[int, Optional[int]], None]
-"""``callback(bytes_done, total_or_None)``; see the module docstring for threading."""
 
 
 class ProgressMeter:

@@ -109,7 +109,7 @@ def upload_file(
     headers: Mapping[str, str] = _NO_HEADERS,
     progress: Optional[Progress] = None,
     verify: bool = True,
-    part_sha256: bool = False,
+    part_sha256: Optional[bool] = None,
 ) -> UploadResult:
     """Upload the file at ``path`` as ``bucket/key``.
 
@@ -131,7 +131,8 @@ def upload_file(
         part_sha256: under SigV4, sign each part's SHA-256 instead of sending
             its Content-MD5: about 35 % less client CPU, but the server hashes
             the part again, so against a server on the same 2 cores it is no
-            faster (see :mod:`aurora.transfer.integrity`).
+            faster (see :mod:`aurora.transfer.integrity`).  None (the default)
+            follows ``config.part_sha256``; True or False overrides it.
 
     Raises:
         ObjectHashMismatchError: the stored object's ETag does not match.
@@ -156,8 +157,13 @@ def upload_file(
     check = verify and config.verify_checksums
     if size <= config.multipart_threshold:
         return _put_file(client, bucket, key, path, size, config, headers, meter, check)
-    proof = part_check(client, check, part_sha256 or config.part_sha256)
+    proof = part_check(client, check, _part_sha256(part_sha256, config))
     return _multipart_file(client, bucket, key, path, plan_parts(size, config.part_size), config, headers, meter, proof)
+
+
+def _part_sha256(argument: Optional[bool], config: TransferConfig) -> bool:
+    """Whether parts are proven by a signed SHA-256: the argument when given, else the config's."""
+    return config.part_sha256 if argument is None else argument
 
 
 def _put_file(
@@ -291,7 +297,7 @@ def upload_stream(
     headers: Mapping[str, str] = _NO_HEADERS,
     progress: Optional[Progress] = None,
     verify: bool = True,
-    part_sha256: bool = False,
+    part_sha256: Optional[bool] = None,
 ) -> UploadResult:
     """Upload from an iterable of bytes-like chunks (any sizes) or a binary file-like object.
 
@@ -338,11 +344,11 @@ def upload_from_filler(
     headers: Mapping[str, str] = _NO_HEADERS,
     progress: Optional[Progress] = None,
     verify: bool = True,
-    part_sha256: bool = False,
+    part_sha256: Optional[bool] = None,
 ) -> UploadResult:
     """:func:`upload_stream` with the part size of part ``n`` given by ``part_sizes(n)``."""
     meter = ProgressMeter(progress)
-    proof = part_check(client, verify and config.verify_checksums, part_sha256 or config.part_sha256)
+    proof = part_check(client, verify and config.verify_checksums, _part_sha256(part_sha256, config))
     return _StreamUpload(client, bucket, key, fill, config, part_sizes, headers, meter, proof).run()
 
 

@@ -13,13 +13,13 @@ import os
 import socket
 import ssl
 import stat
-from typing import BinaryIO, Iterable, Iterator, Optional, Tuple, Union, cast
+from typing import BinaryIO, Iterable, Iterator, Optional, Tuple, cast
 
+from aurora._types import Body
 from aurora.errors import InvalidArgumentError, ProtocolError, TransferError
 
 __all__ = ["Body", "BodyPlan", "plan_body", "SMALL_BODY", "BLOCK_SIZE"]
 
-Body = Union[None, bytes, bytearray, memoryview, BinaryIO, Iterable[bytes]]
 
 SMALL_BODY = 64 * 1024
 """Bodies up to this size go out in the same write as the headers."""

@@ -16,6 +16,7 @@ PACKAGE = ROOT / "aurora"
 LAYERS = {
     "aurora.errors": 0,
     "aurora.types": 0,
+    "aurora._types": 0,
     "aurora.config": 0,
     "aurora.core": 1,
     "aurora.transport": 2,
@@ -270,3 +271,54 @@ def test_unit_test_names_follow_the_module_path() -> None:
     assert unit_test_name("aurora.core.signing_v4") == "test_core_signing_v4.py"
     assert unit_test_name("aurora.errors") == "test_errors.py"
     assert unit_test_name("aurora.transfer") == "test_transfer.py"
+
+
+# -- one home per rule: each fact below is written out in one module and imported elsewhere --------
+
+HOMES = {
+    "presign limit": "aurora.core.limits",
+    "presign methods": "aurora.core.limits",
+    "addressing styles": "aurora.core.limits",
+    "retryable codes": "aurora.errors",
+    "type alias": "aurora._types",
+}
+
+
+def facts_written_out(tree: ast.Module) -> Iterator[Tuple[int, str]]:
+    """(line, fact) for each literal in ``tree`` that spells out one of the facts of HOMES."""
+    from aurora.core.limits import ADDRESSING_STYLES, MAX_PRESIGN_EXPIRES, PRESIGN_METHODS
+    from aurora.errors import RETRYABLE_CODES
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) is int and node.value == MAX_PRESIGN_EXPIRES:
+            yield node.lineno, "presign limit"
+        elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            strings = {elt.value for elt in node.elts if isinstance(elt, ast.Constant) and isinstance(elt.value, str)}
+            if len(strings & set(ADDRESSING_STYLES)) >= 2:
+                yield node.lineno, "addressing styles"
+            if strings >= set(PRESIGN_METHODS):
+                yield node.lineno, "presign methods"
+            if len(strings & RETRYABLE_CODES) >= 2:
+                yield node.lineno, "retryable codes"
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id in ("Body", "Progress") for target in node.targets
+        ):
+            yield node.lineno, "type alias"
+
+
+def test_each_rule_is_written_out_in_its_home_only() -> None:
+    strays = [
+        "%s:%d writes out the %s (its home is %s)" % (path.relative_to(ROOT), line, fact, HOMES[fact])
+        for path, name, tree in all_modules()
+        for line, fact in facts_written_out(tree)
+        if name != HOMES[fact]
+    ]
+    assert strays == []
+
+
+def test_the_rule_checker_sees_a_second_home() -> None:
+    second = ast.parse(
+        'LIMIT = 604800\nSTYLES = ("virtual", "path")\nMETHODS = ["GET", "PUT", "DELETE", "HEAD"]\n'
+        'CODES = frozenset({"SlowDown", "RequestTimeout"})\nProgress = object\n'
+    )
+    assert sorted(fact for _, fact in facts_written_out(second)) == sorted(HOMES)

@@ -92,6 +92,18 @@ def test_sigv4_file_parts_sign_their_sha256_and_send_no_content_md5_when_asked(b
     assert sorted(part_hashes(client)) == sorted(expected)  # type: ignore[type-var]
 
 
+def test_the_keyword_overrides_the_configs_part_sha256_both_ways(big_file: Tuple[Path, bytes]) -> None:
+    path, data = big_file
+    switched_off = FakeS3(signature_version="4")
+    upload_file(switched_off, BUCKET, KEY, path, config=config(part_sha256=True), part_sha256=False)
+    assert all("Content-MD5" in headers for _, headers in part_records(switched_off))
+    assert part_hashes(switched_off) == [None] * 3
+    from_config = FakeS3(signature_version="4")
+    upload_file(from_config, BUCKET, KEY, path, config=config(part_sha256=True))
+    assert all("Content-MD5" not in headers for _, headers in part_records(from_config))
+    assert from_config.objects[KEY] == data
+
+
 def test_sigv2_parts_send_content_md5_even_when_sha256_is_asked(big_file: Tuple[Path, bytes]) -> None:
     path, data = big_file
     client = FakeS3(signature_version="2")
