@@ -13,6 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON=${PYTHON:-.venv/bin/python}
 RUN_DIR=${AURORA_RUN_DIR:-.run}
+case "$RUN_DIR" in /*) ;; *) RUN_DIR="$PWD/$RUN_DIR" ;; esac
 RGW_PORT=${RGW_PORT:-7480}
 MOTO_PORT=${MOTO_PORT:-5000}
 
@@ -53,9 +54,9 @@ run() {
     up || rc=$?
     if [ "$rc" -eq 0 ]; then
         if [ -f "$RUN_DIR/rgw/env" ]; then
-            export AURORA_TEST_RGW_ENV="$PWD/$RUN_DIR/rgw/env"
+            export AURORA_TEST_RGW_ENV="$RUN_DIR/rgw/env"
         fi
-        export AURORA_TEST_MOTO_ENV="$PWD/$RUN_DIR/moto/env"
+        export AURORA_TEST_MOTO_ENV="$RUN_DIR/moto/env"
         "$@" || rc=$?
     fi
     down || echo "servers: stopping failed; see $RUN_DIR" >&2
