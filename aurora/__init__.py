@@ -11,6 +11,7 @@ Standard library only.  Switch from libcloud by changing imports::
 
 from __future__ import annotations
 
+from aurora._version import __version__
 from aurora.config import Config, RetryPolicy, Timeouts, TransferConfig
 from aurora.drivers.base import Container, Object, StorageDriver
 from aurora.drivers.providers import get_driver
@@ -32,7 +33,6 @@ from aurora.errors import (
 )
 from aurora.types import Provider
 
-__version__ = "0.1.0"
 
 __all__ = [
     "AuroraError",

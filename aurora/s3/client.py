@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from aurora._types import Body
+from aurora._version import __version__
 from aurora.config import RetryPolicy
 from aurora.core.credentials import Credentials
 from aurora.core.encoding import encode_path
@@ -60,7 +61,7 @@ __all__ = [
 
 log = logging.getLogger("aurora.s3")
 
-USER_AGENT = "aurora/0.1"
+USER_AGENT = "aurora/%s" % __version__
 Clock = Callable[[], datetime]
 Query = Tuple[Tuple[str, str], ...]
 TransportFactory = Callable[[str], Transport]

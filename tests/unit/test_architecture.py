@@ -17,6 +17,7 @@ LAYERS = {
     "aurora.errors": 0,
     "aurora.types": 0,
     "aurora._types": 0,
+    "aurora._version": 0,
     "aurora.config": 0,
     "aurora.core": 1,
     "aurora.transport": 2,
@@ -322,3 +323,25 @@ def test_the_rule_checker_sees_a_second_home() -> None:
         'CODES = frozenset({"SlowDown", "RequestTimeout"})\nProgress = object\n'
     )
     assert sorted(fact for _, fact in facts_written_out(second)) == sorted(HOMES)
+
+
+# -- one version ------------------------------------------------------------------------------------
+
+
+def test_the_version_is_written_once_and_read_everywhere() -> None:
+    from aurora._version import __version__
+    from aurora.s3.client import USER_AGENT
+
+    assert aurora.__version__ == __version__
+    assert USER_AGENT == "aurora/" + __version__
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'version = {attr = "aurora._version.__version__"}' in pyproject
+    releases = [line for line in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8").splitlines() if line[:4] == "## ["]
+    assert releases[:2] == ["## [Unreleased]", "## [%s] - %s" % (__version__, releases[1].split(" - ")[-1])]
+
+
+def test_the_licence_is_the_apache_license_the_package_declares() -> None:
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text and "END OF TERMS AND CONDITIONS" in text
+    assert 'license = {text = "Apache-2.0"}' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
