@@ -12,7 +12,13 @@ CEPH_BINS := ceph-mon ceph-osd radosgw ceph monmaptool radosgw-admin openssl
 CEPH_PKGS := ceph-mon ceph-osd radosgw ceph-common openssl
 SERVERS := PYTHON=$(VPY) scripts/servers.sh
 
-.PHONY: venv ceph lint unit integration servers-up servers-down test demo clean
+.PHONY: help venv ceph lint unit integration servers-up servers-down test demo clean
+
+## help: this list of targets (each documented by its `## target:` comment)
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); name = $$1; sub(/^[a-z-]+: */, ""); gsub(/\$$\$$/, "$$"); \
+		printf "  %-14s %s\n", substr(name, 1, length(name) - 1), $$0; next } \
+		/^##  / { sub(/^## */, ""); printf "  %-14s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 ## venv: .venv with aurora (editable) and the dev tools from pyproject.toml
 venv: $(VENV)/.installed
@@ -52,9 +58,11 @@ unit: venv
 integration: venv ceph
 	$(SERVERS) run $(VPY) -m pytest tests/integration $(PYTEST_ARGS)
 
+## servers-up: start Ceph RGW and moto for repeated test runs (state in .run/)
 servers-up: venv ceph
 	$(SERVERS) up
 
+## servers-down: stop the servers servers-up started
 servers-down:
 	@if [ -x $(VPY) ]; then $(SERVERS) down; else PYTHON=$(PYTHON) scripts/servers.sh down; fi
 
@@ -70,6 +78,7 @@ test: venv ceph
 demo: $(if $(AWS_ENDPOINT_URL),,ceph)
 	PYTHON=$(PYTHON) scripts/demo.sh
 
+## clean: stop the servers and remove their state (.run/)
 clean: servers-down
 	rm -rf .run
 

@@ -33,7 +33,6 @@ from aurora.errors import (
 )
 from aurora.types import Provider
 
-
 __all__ = [
     "AuroraError",
     "Config",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 from typing import Iterator, Tuple
@@ -333,7 +334,7 @@ def test_the_version_is_written_once_and_read_everywhere() -> None:
     from aurora.s3.client import USER_AGENT
 
     assert aurora.__version__ == __version__
-    assert USER_AGENT == "aurora/" + __version__
+    assert "aurora/" + __version__ == USER_AGENT
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'dynamic = ["version"]' in pyproject
     assert 'version = {attr = "aurora._version.__version__"}' in pyproject
@@ -345,3 +346,10 @@ def test_the_licence_is_the_apache_license_the_package_declares() -> None:
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "Apache License" in text and "Version 2.0, January 2004" in text and "END OF TERMS AND CONDITIONS" in text
     assert 'license = {text = "Apache-2.0"}' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_make_help_lists_every_target() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.MULTILINE))
+    documented = set(re.findall(r"^## ([a-z][a-z-]*):", makefile, re.MULTILINE))
+    assert "help" in targets and targets == documented
