@@ -9,6 +9,7 @@ folder.  ``mv`` deletes each source only after its copy succeeded.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional, Tuple
@@ -38,7 +39,18 @@ from aurora.cli.urls import (
 )
 from aurora.drivers.base import Container, Object
 
-__all__ = ["Job", "run_cp", "run_mv", "run_cat", "single_job", "check_pair", "run_job", "action_of", "shown"]
+__all__ = [
+    "Job",
+    "run_cp",
+    "run_mv",
+    "run_cat",
+    "single_job",
+    "check_pair",
+    "run_job",
+    "action_of",
+    "shown",
+    "job_size",
+]
 
 
 @dataclass(frozen=True)
@@ -196,12 +208,27 @@ def _run(session: Session, move: bool) -> int:
     if not args.recursive:
         job = single_job(source, destination)
         return 0 if run_job(session, job, move, args.dry_run) else 1
-    try:
-        for job in _recursive_jobs(session, source, destination):
-            run_job(session, job, move, args.dry_run)
-    except Exception as error:  # noqa: BLE001 - the walk or listing itself failed
-        session.fail("list" if isinstance(source, S3Url) else "read", shown(source), error)
+    from aurora.cli.jobs import run_concurrently
+
+    with run_concurrently(session) as submit:
+        try:
+            for job in _recursive_jobs(session, source, destination):
+                submit(functools.partial(run_job, session, job, move, args.dry_run), job_size(job))
+        except Exception as error:  # noqa: BLE001 - the walk or listing itself failed
+            session.fail("list" if isinstance(source, S3Url) else "read", shown(source), error)
     return 1 if session.failures else 0
+
+
+def job_size(job: Job) -> Optional[int]:
+    """The bytes ``job`` moves, when known without a request."""
+    if job.obj is not None:
+        return job.obj.size
+    if isinstance(job.source, LocalPath):
+        try:
+            return os.path.getsize(job.source.path)
+        except OSError:
+            return None  # the upload reports it
+    return None
 
 
 def run_cp(session: Session) -> int:

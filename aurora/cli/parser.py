@@ -43,13 +43,14 @@ def _location(text: str) -> Location:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _expires(text: str) -> int:
+def _whole_number(text: str, highest: int, unit: str, note: str = "") -> int:
+    """``text`` as an integer from 1 to ``highest``, or argparse's usage error saying why not."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("not a whole number of seconds: %r" % (text,)) from None
-    if not 1 <= value <= MAX_EXPIRES:
-        raise argparse.ArgumentTypeError("must be between 1 and %d seconds (7 days)" % MAX_EXPIRES)
+        raise argparse.ArgumentTypeError("not a whole number%s: %r" % (unit and " of " + unit, text)) from None
+    if not 1 <= value <= highest:
+        raise argparse.ArgumentTypeError("must be between 1 and %d%s" % (highest, unit and " " + unit) + note)
     return value
 
 
@@ -61,6 +62,10 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 86400:
         raise argparse.ArgumentTypeError("must be more than 0 and at most 86400 seconds")
     return value
+
+
+def _expires(text: str) -> int:
+    return _whole_number(text, MAX_EXPIRES, "seconds", " (7 days)")
 
 
 def _add_global(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -96,6 +101,23 @@ def _output_options(parser: argparse.ArgumentParser, dry_run: bool = True) -> No
         parser.add_argument(
             "--dry-run", "--dryrun", dest="dry_run", action="store_true", help="show what would be done"
         )
+
+
+def _jobs(text: str) -> int:
+    from aurora.cli.jobs import MAX_JOBS
+
+    return _whole_number(text, MAX_JOBS, "")
+
+
+def _jobs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="objects moved or deleted at once with --recursive and sync (default 16)",
+    )
 
 
 def _command(commands: Any, common: argparse.ArgumentParser, name: str, summary: str) -> argparse.ArgumentParser:
@@ -134,10 +156,12 @@ def _add_object_commands(commands: Any, common: argparse.ArgumentParser) -> None
         command.add_argument("destination", type=_location, metavar="DST", help="s3://bucket/key, a path, or -")
         command.add_argument("-r", "--recursive", action="store_true", help="a whole folder or prefix")
         _output_options(command)
+        _jobs_option(command)
     rm = _command(commands, common, "rm", "delete an object, or everything under a prefix")
     rm.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
     rm.add_argument("-r", "--recursive", action="store_true", help="everything under the prefix")
     _output_options(rm)
+    _jobs_option(rm)
     cat = _command(commands, common, "cat", "write an object to standard output")
     cat.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
     sync = _command(commands, common, "sync", "make DST hold what SRC holds (only what changed is sent)")
@@ -145,6 +169,7 @@ def _add_object_commands(commands: Any, common: argparse.ArgumentParser) -> None
     sync.add_argument("destination", type=_location, metavar="DST", help="a folder or s3://bucket/prefix")
     sync.add_argument("--delete", action="store_true", help="delete what DST holds and SRC does not")
     _output_options(sync)
+    _jobs_option(sync)
     presign = _command(commands, common, "presign", "print a URL that works without credentials")
     presign.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
     presign.add_argument(

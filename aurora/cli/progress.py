@@ -11,12 +11,21 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Callable, Deque, Optional, TextIO, Tuple
+from typing import Callable, Deque, Optional, Protocol, TextIO, Tuple
 
-__all__ = ["render_progress", "short_size", "eta_text", "RateMeter", "ProgressBar", "CLEAR_LINE"]
+__all__ = ["Meter", "render_progress", "short_size", "eta_text", "RateMeter", "ProgressBar", "CLEAR_LINE"]
 
 CLEAR_LINE = "\r\x1b[K"
 """Carriage return, then erase to the end of the line."""
+
+
+class Meter(Protocol):
+    """What a transfer reports to: ``meter(done, total)`` as bytes move, ``meter.close()`` at the end."""
+
+    def __call__(self, done: int, total: Optional[int]) -> None: ...
+
+    def close(self) -> None: ...
+
 
 _MIN_BAR = 10
 _MAX_BAR = 32

@@ -11,14 +11,16 @@ import logging
 import os
 import re
 import sys
+import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, TextIO
 
 from aurora.cli.safetext import terminal_safe
 from aurora.errors import AuroraError, InvalidArgumentError
 
 if TYPE_CHECKING:
-    from aurora.cli.progress import ProgressBar
+    from aurora.cli.jobs import TotalProgress
+    from aurora.cli.progress import Meter
     from aurora.drivers.s3 import BaseS3StorageDriver
 
 __all__ = ["Session", "make_driver", "cause_of", "logging_to", "ConfigurationError", "SetupError"]
@@ -148,23 +150,50 @@ class Session:
         self.json = bool(getattr(args, "json", False))
         self.failures = 0
         self._driver = driver
+        self.lock = threading.RLock()
+        """Held while a line is written or a counter changes: operations may run on several threads."""
+        self._driver_lock = threading.Lock()
+        self._status: Optional[TotalProgress] = None
+        self._meters: Optional[Callable[[str], Meter]] = None
 
     @property
     def driver(self) -> BaseS3StorageDriver:
+        """The one driver of the run (made on first use), shared by every thread."""
         if self._driver is None:
-            self._driver = make_driver(self.args)
-            if getattr(self.args, "no_verify_ssl", False):
-                self.error("warning: --no-verify-ssl: TLS certificates are not checked, the server is unauthenticated")
+            with self._driver_lock:
+                if self._driver is None:
+                    self._driver = make_driver(self.args)
+                    if getattr(self.args, "no_verify_ssl", False):
+                        self.error(
+                            "warning: --no-verify-ssl: TLS certificates are not checked, the server is unauthenticated"
+                        )
         return self._driver
+
+    def begin_jobs(self, status: TotalProgress, meters: Callable[[str], Meter]) -> None:
+        """From now on operations run concurrently: one total progress line, per-operation meters."""
+        with self.lock:
+            self._status, self._meters = status, meters
+
+    def end_jobs(self) -> None:
+        with self.lock:
+            if self._status is not None:
+                self._status.clear()
+            self._status = self._meters = None
 
     def close(self) -> None:
         if self._driver is not None:
             self._driver.close()
 
     def print(self, line: str) -> None:
-        """A line of the command's output on standard output, controls escaped (JSON lines have none)."""
-        self.out.write(terminal_safe(line) + "\n")
-        self.out.flush()
+        """A line of the command's output on standard output, controls escaped (JSON lines have none),
+        written whole (under :attr:`lock`)."""
+        with self.lock:
+            if self._status is not None:
+                self._status.clear()
+            self.out.write(terminal_safe(line) + "\n")
+            self.out.flush()
+            if self._status is not None:
+                self._status.redraw(force=True)
 
     def report(self, action: str, source: str, destination: Optional[str] = None, dry_run: bool = False) -> None:
         """``upload: ./x to s3://b/x`` (``(dryrun) `` first for a dry run), or its JSON form; none if quiet."""
@@ -190,31 +219,51 @@ class Session:
         """
         if isinstance(error, SetupError):
             raise error
-        self.failures += 1
-        if self.debug:
-            self.traceback(error)
-        self.error("cannot %s %s: %s" % (verb, target, cause_of(error)))
+        with self.lock:
+            self.failures += 1
+            if self.debug:
+                self.traceback(error)
+            self.error("cannot %s %s: %s" % (verb, target, cause_of(error)))
 
     def error(self, message: str) -> None:
         """``aurora: MESSAGE`` on one line of standard error, controls escaped."""
-        self.err.write("aurora: %s\n" % terminal_safe(_SPACES.sub(" ", message).strip()))
-        self.err.flush()
+        with self.lock:
+            if self._status is not None:
+                self._status.clear()
+            self.err.write("aurora: %s\n" % terminal_safe(_SPACES.sub(" ", message).strip()))
+            self.err.flush()
+            if self._status is not None:
+                self._status.redraw(force=True)
 
     def traceback(self, error: BaseException) -> None:
         """The traceback of ``error`` on standard error (``--debug``), controls escaped."""
         import traceback
 
         lines = traceback.format_exception(type(error), error, error.__traceback__)
-        self.err.write(terminal_safe("".join(lines)))
-        self.err.flush()
+        with self.lock:
+            if self._status is not None:
+                self._status.clear()
+            self.err.write(terminal_safe("".join(lines)))
+            self.err.flush()
 
-    def progress(self, label: str) -> Optional[ProgressBar]:
-        """A progress bar for one transfer, or None when quiet or standard error is not a terminal."""
-        if self.quiet or not _isatty(self.err):
+    def wants_progress(self) -> bool:
+        """Whether progress is drawn: standard error is a terminal and ``--quiet`` was not given."""
+        return not self.quiet and _isatty(self.err)
+
+    def columns(self) -> int:
+        """The terminal's width (80 when unknown)."""
+        return _columns(self.err)
+
+    def progress(self, label: str) -> Optional[Meter]:
+        """One transfer's ``progress(done, total)`` callback: its own bar on a terminal, or its share of
+        the total line while operations run concurrently; None when there is nothing to show or count."""
+        if self._meters is not None:
+            return self._meters(label)
+        if not self.wants_progress():
             return None
         from aurora.cli.progress import ProgressBar
 
-        return ProgressBar(self.err, terminal_safe(label), columns=lambda: _columns(self.err))
+        return ProgressBar(self.err, terminal_safe(label), columns=self.columns)
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -1,4 +1,10 @@
-"""``sync``: list both sides, let :func:`plan_sync` decide, then transfer and delete.
+"""``sync``: walk both sides in name order and merge them (:func:`merge_plan` decides), transferring
+and deleting as the merge goes, ``--jobs`` operations at once.
+
+Neither side is held whole: the local walk and the listing are read as the
+merge needs them, so memory stays flat for any number of keys.  A download
+lands only below names the destination walk has already passed, so the walk
+never sees (or deletes) a file this run created.
 
 Directions: local folder to S3 prefix, S3 prefix to local folder, and S3 to
 S3 (server-side copies).  A prefix is taken as a folder (``s3://b/p`` means
@@ -9,23 +15,22 @@ when one side is local: they have no file to match.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
-from typing import Dict, List, Tuple
+import stat
+from typing import Iterable, Iterator, List
 
-from aurora.cli.commands import delete_keys
-from aurora.cli.copying import Job, check_pair, run_job, shown
+from aurora.cli.commands import BATCH, delete_keys
+from aurora.cli.copying import Job, check_pair, job_size, run_job, shown
 from aurora.cli.formatting import last_modified_of
 from aurora.cli.listing import iterate_objects
 from aurora.cli.session import Session
-from aurora.cli.syncplan import DELETE, Entry, SyncAction, plan_sync
+from aurora.cli.syncplan import DELETE, Entry, SyncAction, merge_plan
 from aurora.cli.transfers import safe_local_path
 from aurora.cli.urls import LocalPath, Location, S3Url, Stream, UsageError, join_key, listing_prefix, relative_display
-from aurora.drivers.base import Object
 
-__all__ = ["run_sync", "local_entries", "s3_entries", "file_md5"]
-
-Listing = Dict[str, Entry]
+__all__ = ["run_sync", "walk_sorted", "listed_entries", "file_md5"]
 
 
 def file_md5(path: str, chunk_size: int = 1024 * 1024) -> str:
@@ -37,35 +42,46 @@ def file_md5(path: str, chunk_size: int = 1024 * 1024) -> str:
     return digest.hexdigest()
 
 
-def local_entries(root: str) -> Listing:
-    """Every regular file below ``root`` by ``/``-separated relative name (none if ``root`` is missing)."""
-    entries: Listing = {}
-    for folder, _subfolders, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            try:
-                info = os.stat(path)
-            except OSError:
-                continue  # vanished, or a broken link
-            if os.path.isfile(path):
-                relative = os.path.relpath(path, root).replace(os.sep, "/")
-                entries[relative] = Entry(relative, info.st_size, info.st_mtime, local=True)
-    return entries
+def walk_sorted(root: str) -> Iterator[Entry]:
+    """Every regular file below ``root``, in the order S3 lists keys (by whole relative name).
+
+    A folder ``d`` sorts as ``d/`` among its siblings, which is where its files'
+    names fall, so the walk is ordered as a listing is without sorting it whole:
+    memory holds one folder's names per level, not the tree's.
+    """
+    if not os.path.isdir(root):
+        return
+    yield from _walk_folder(root, "")
 
 
-def s3_entries(session: Session, url: S3Url, skip_markers: bool) -> Tuple[Listing, Dict[str, Object]]:
-    """The objects under ``url`` taken as a folder, by relative name, with the objects themselves."""
+def _walk_folder(folder: str, relative: str) -> Iterator[Entry]:
+    try:
+        with os.scandir(folder) as scan:
+            found = [(item.name + "/" if item.is_dir() else item.name, item) for item in scan]
+    except OSError:
+        return  # vanished or unreadable: nothing to offer
+    found.sort(key=lambda pair: pair[0])
+    for key, item in found:
+        if key.endswith("/"):
+            yield from _walk_folder(item.path, relative + key)
+            continue
+        try:
+            info = item.stat()
+        except OSError:
+            continue  # vanished, or a broken link
+        if stat.S_ISREG(info.st_mode):
+            yield Entry(relative + item.name, info.st_size, info.st_mtime, local=True)
+
+
+def listed_entries(session: Session, url: S3Url, skip_markers: bool) -> Iterator[Entry]:
+    """The objects under ``url`` taken as a folder, in key order, page by page (``ref`` is the Object)."""
     prefix = listing_prefix(url.key)
-    entries: Listing = {}
-    objects: Dict[str, Object] = {}
     for obj in iterate_objects(session.driver, url.bucket, prefix):
         name = obj.name[len(prefix) :]
         if not name or (skip_markers and name.endswith("/")):
             continue
         modified = last_modified_of(obj.extra) or 0.0
-        entries[name] = Entry(name, obj.size, modified, etag=obj.hash)
-        objects[name] = obj
-    return entries, objects
+        yield Entry(name, obj.size, modified, etag=obj.hash, ref=obj)
 
 
 def _check_folder(path: str, must_exist: bool) -> None:
@@ -78,18 +94,22 @@ def _check_folder(path: str, must_exist: bool) -> None:
 
 
 class _Side:
-    """One end of a sync: a local folder or an S3 prefix, with its listing."""
+    """One end of a sync: a local folder or an S3 prefix, read in name order when :meth:`entries` is."""
 
     def __init__(self, session: Session, location: Location, skip_markers: bool, is_source: bool) -> None:
         if isinstance(location, Stream):
             raise UsageError("sync works on folders and prefixes, not '-'")
         self.location = location
-        self.objects: Dict[str, Object] = {}
-        if isinstance(location, S3Url):
-            self.entries, self.objects = s3_entries(session, location, skip_markers)
-        else:
+        self._session = session
+        self._skip_markers = skip_markers
+        if isinstance(location, LocalPath):
             _check_folder(location.path, must_exist=is_source)
-            self.entries = local_entries(location.path)
+
+    def entries(self) -> Iterator[Entry]:
+        if isinstance(self.location, S3Url):
+            return listed_entries(self._session, self.location, self._skip_markers)
+        assert isinstance(self.location, LocalPath)
+        return walk_sorted(self.location.path)
 
     def location_of(self, name: str) -> Location:
         if isinstance(self.location, S3Url):
@@ -103,6 +123,7 @@ class _Side:
 
 
 def run_sync(session: Session) -> int:
+    """Merge the two sides' name-ordered walks, transferring and deleting as the merge goes."""
     args = session.args
     check_pair(args.source, args.destination, recursive=False, move=False)
     one_local = isinstance(args.source, LocalPath) or isinstance(args.destination, LocalPath)
@@ -115,27 +136,36 @@ def run_sync(session: Session) -> int:
         session.fail("sync", "%s to %s" % (shown(args.source), shown(args.destination)), error)
         return 1
     local = destination if isinstance(destination.location, LocalPath) else source
-    actions = plan_sync(source.entries, destination.entries, delete=args.delete, md5_of=local.md5_of)
-    _apply(session, source, destination, actions, bool(args.dry_run))
+    actions = merge_plan(source.entries(), destination.entries(), delete=args.delete, md5_of=local.md5_of)
+    try:
+        _apply(session, source, destination, actions, bool(args.dry_run))
+    except Exception as error:  # noqa: BLE001 - a listing or the walk failed midway; what was started finished
+        session.fail("sync", "%s to %s" % (shown(args.source), shown(args.destination)), error)
     return 1 if session.failures else 0
 
 
-def _apply(session: Session, source: _Side, destination: _Side, actions: List[SyncAction], dry_run: bool) -> None:
+def _apply(session: Session, source: _Side, destination: _Side, actions: Iterable[SyncAction], dry_run: bool) -> None:
+    """Run each action as the merge produces it: transfers one a job, deletions in batches of 1,000."""
+    from aurora.cli.jobs import run_concurrently
+
     doomed: List[str] = []
-    for action in actions:
-        if action.kind == DELETE:
-            doomed.append(action.name)
-            continue
-        try:
-            job = Job(
-                source.location_of(action.name), destination.location_of(action.name), source.objects.get(action.name)
-            )
-        except Exception as error:  # noqa: BLE001 - a key that cannot become a local path
-            session.fail("sync", action.name, error)
-            continue
-        run_job(session, job, dry_run=dry_run)
-    if doomed:
-        _delete(session, destination, doomed, dry_run)
+    with run_concurrently(session) as submit:
+        for action in actions:
+            if action.kind == DELETE:
+                doomed.append(action.name)
+                if len(doomed) == BATCH:
+                    submit(functools.partial(_delete, session, destination, doomed, dry_run), None)
+                    doomed = []
+                continue
+            try:
+                obj = action.entry.ref if action.entry is not None else None
+                job = Job(source.location_of(action.name), destination.location_of(action.name), obj)
+            except Exception as error:  # noqa: BLE001 - a key that cannot become a local path
+                session.fail("sync", action.name, error)
+                continue
+            submit(functools.partial(run_job, session, job, False, dry_run), job_size(job))
+        if doomed:
+            submit(functools.partial(_delete, session, destination, doomed, dry_run), None)
 
 
 def _delete(session: Session, side: _Side, names: List[str], dry_run: bool) -> None:

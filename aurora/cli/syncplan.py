@@ -18,10 +18,10 @@ nothing to do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterable, List, Mapping, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
-__all__ = ["Entry", "SyncAction", "plan_sync", "plain_md5", "TRANSFER", "DELETE"]
+__all__ = ["Entry", "SyncAction", "plan_sync", "merge_plan", "OutOfOrderError", "plain_md5", "TRANSFER", "DELETE"]
 
 TRANSFER = "transfer"
 DELETE = "delete"
@@ -44,6 +44,8 @@ class Entry:
     mtime: float
     etag: Optional[str] = None
     local: bool = False
+    ref: Any = field(default=None, compare=False, repr=False)
+    """What the side knows of it beyond the listing (the driver's ``Object``), carried to the transfer."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class SyncAction:
     kind: str
     name: str
     reason: str
+    entry: Optional[Entry] = field(default=None, compare=False, repr=False)
+    """The source entry of a transfer, the destination entry of a deletion."""
 
 
 def plain_md5(etag: Optional[str]) -> Optional[str]:
@@ -106,3 +110,50 @@ def plan_sync(
 
 def _extra(source: Mapping[str, Entry], destination: Iterable[str]) -> List[str]:
     return sorted(name for name in destination if name not in source)
+
+
+class OutOfOrderError(ValueError):
+    """A side was not in name order, so a merge cannot compare it (a listing out of key order)."""
+
+
+def _ordered(entries: Iterable[Entry], side: str) -> Iterator[Entry]:
+    previous: Optional[str] = None
+    for entry in entries:
+        if previous is not None and entry.name <= previous:
+            raise OutOfOrderError("the %s is not in name order: %r came after %r" % (side, entry.name, previous))
+        previous = entry.name
+        yield entry
+
+
+def merge_plan(
+    source: Iterable[Entry],
+    destination: Iterable[Entry],
+    *,
+    delete: bool = False,
+    md5_of: Callable[[Entry], str] = lambda entry: "",
+) -> Iterator[SyncAction]:
+    """:func:`plan_sync` for two sides given in name order, as one merge pass.
+
+    Neither side is held: memory stays the same for ten keys or ten million,
+    and each action comes out as soon as both sides have moved past its name
+    (transfers and deletions interleaved, in name order).
+
+    Raises:
+        OutOfOrderError: a side is not strictly increasing by name.
+    """
+    sources, destinations = _ordered(source, "source"), _ordered(destination, "destination")
+    ours, theirs = next(sources, None), next(destinations, None)
+    while ours is not None or theirs is not None:
+        if theirs is None or (ours is not None and ours.name < theirs.name):
+            assert ours is not None
+            yield SyncAction(TRANSFER, ours.name, "missing at the destination", ours)
+            ours = next(sources, None)
+        elif ours is None or theirs.name < ours.name:
+            if delete:
+                yield SyncAction(DELETE, theirs.name, "absent from the source", theirs)
+            theirs = next(destinations, None)
+        else:
+            reason = _reason(ours, theirs, md5_of)
+            if reason is not None:
+                yield SyncAction(TRANSFER, ours.name, reason, ours)
+            ours, theirs = next(sources, None), next(destinations, None)

@@ -12,7 +12,7 @@ import os
 from typing import BinaryIO, Callable, Optional
 
 from aurora.cli.formatting import last_modified_of
-from aurora.cli.progress import ProgressBar
+from aurora.cli.progress import Meter
 from aurora.cli.session import Session
 from aurora.cli.urls import S3Url
 from aurora.drivers.base import Container, Object
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def _finished(bar: Optional[ProgressBar]) -> None:
+def _finished(bar: Optional[Meter]) -> None:
     if bar is not None:
         bar.close()
 

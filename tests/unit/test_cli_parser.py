@@ -169,3 +169,12 @@ def test_every_command_is_in_the_help() -> None:
     text = build_parser().format_help()
     for command in ("ls", "mb", "rb", "cp", "mv", "rm", "cat", "sync", "presign", "stat", "du"):
         assert command in text
+
+
+def test_jobs_is_a_bounded_whole_number_on_the_many_file_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_args(["cp", "-r", "d", "s3://bucket/p", "--jobs", "4"]).jobs == 4
+    assert parse_args(["sync", "d", "s3://bucket/p", "-j", "256"]).jobs == 256
+    assert parse_args(["rm", "-r", "s3://bucket/p"]).jobs is None  # the default, chosen by the runner
+    for bad in ("0", "257", "many"):
+        code, _, _ = run(["mv", "-r", "d", "s3://bucket/p", "--jobs", bad])
+        assert code == 2 and "argument --jobs/-j" in capsys.readouterr().err

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, Iterator, List
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aurora.cli.syncplan import DELETE, TRANSFER, Entry, SyncAction, plain_md5, plan_sync
+from aurora.cli.syncplan import (
+    DELETE,
+    TRANSFER,
+    Entry,
+    OutOfOrderError,
+    SyncAction,
+    merge_plan,
+    plain_md5,
+    plan_sync,
+)
 
 MD5_A = "0cc175b9c0f1b6a831c399e269772661"
 MD5_B = "92eb5ffee6ae2fec3ad71c777531578f"
@@ -130,3 +140,43 @@ def test_a_second_sync_finds_nothing_to_do(source: Dict[str, Entry], dest: Dict[
 def test_identical_listings_need_nothing(side: Dict[str, Entry]) -> None:
     side = {name: Entry(name, e.size, e.mtime, e.etag) for name, e in side.items()}
     assert plan_sync(side, dict(side), delete=True) == []
+
+
+# -- merge_plan: the same decisions from two name-ordered streams --------------------------------
+
+names = st.lists(st.text(alphabet="ab/-.", min_size=1, max_size=4), unique=True, max_size=12)
+
+
+@given(names, names, st.booleans())
+def test_the_merge_decides_as_the_whole_listings_do(ours: List[str], theirs: List[str], delete: bool) -> None:
+    source = listing(*(local(name, size=len(name)) for name in ours))
+    dest = listing(*(remote(name, size=2 if name.startswith("a") else len(name)) for name in theirs))
+    merged = list(merge_plan(sorted(source.values(), key=by_name), sorted(dest.values(), key=by_name), delete=delete))
+    assert sorted(kinds(merged)) == sorted(kinds(plan_sync(source, dest, delete=delete)))
+    assert [action.name for action in merged] == sorted(action.name for action in merged)
+
+
+def by_name(entry: Entry) -> str:
+    return entry.name
+
+
+def test_the_merge_reads_both_sides_lazily_and_carries_the_entries() -> None:
+    pulled: List[str] = []
+
+    def side(entries: List[Entry]) -> Iterator[Entry]:
+        for entry in entries:
+            pulled.append(entry.name)
+            yield entry
+
+    source = side([local("a", size=3), local("c")])
+    dest = side([remote("a"), remote("b"), remote("c"), remote("d")])
+    plan = merge_plan(source, dest, delete=True)
+    first = next(plan)
+    assert (first.kind, first.name, first.entry) == (TRANSFER, "a", local("a", size=3))
+    assert pulled == ["a", "a"]
+    assert [(action.kind, action.name) for action in plan] == [(DELETE, "b"), (DELETE, "d")]
+
+
+def test_a_side_out_of_order_is_refused() -> None:
+    with pytest.raises(OutOfOrderError, match="'a' came after 'b'"):
+        list(merge_plan([local("b"), local("a")], []))

@@ -1,0 +1,221 @@
+"""Many object operations at once: the runner behind ``cp -r``, ``mv -r``, ``sync`` and ``rm -r``.
+
+The command walks its source (a folder, a listing) in the main thread and
+hands each operation to :meth:`JobRunner.submit`; up to ``jobs`` run at once
+on worker threads sharing the session's one driver and its connection pool.
+``submit`` blocks while ``2 x jobs`` operations are waiting or running, so the
+walk runs only a little ahead of the transfers: the first transfer starts
+before the listing ends, and memory does not grow with the number of keys.
+
+Bytes in flight: a small object is streamed from its file or into a temporary
+file, so a running operation holds about one socket buffer and one
+``io_chunk_size`` (256 KiB) read buffer; at most one object above the
+multipart threshold runs at a time, and it holds what the transfer engine's
+ceiling allows (a file's parts are read in place, one buffer per part worker).
+So the payload in memory stays under ``jobs x 256 KiB + (max_concurrency + 1)
+x part_size`` whatever the number and size of the files.
+
+Output: every line (per-file report, error, JSON record) is written whole
+under the session's lock; the total progress bar (files, bytes, rate, ETA)
+is wiped before a line and redrawn after it, so nothing interleaves mid-line.
+
+Ctrl-C: the main thread stops submitting, cancels what has not started, and
+every running transfer is stopped at its next progress report by a
+``KeyboardInterrupt`` raised there, which makes the transfer engine abort a
+multipart upload or delete a partial download as it does for a foreground
+interrupt.  Then the interrupt goes on to ``main`` (exit status 130).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from types import TracebackType
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Type
+
+from aurora.cli.progress import RateMeter, render_progress
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from aurora.cli.session import Session
+
+__all__ = ["JobRunner", "TotalProgress", "Submit", "run_concurrently", "DEFAULT_JOBS", "MAX_JOBS"]
+
+Submit = Callable[[Callable[[], object], Optional[int]], None]
+"""``submit(work, size)``: run ``work()`` (which reports its own outcome) for an object of ``size`` bytes."""
+
+DEFAULT_JOBS = 16
+"""Operations at once unless ``--jobs`` says otherwise (chosen by measurement, benchmarks/README.md)."""
+
+MAX_JOBS = 256
+
+
+class TotalProgress:
+    """The one progress line of a many-file run: files done of those seen, bytes, rate and ETA.
+
+    Drawn on ``session.err`` when ``draw`` is true (a terminal, not ``--quiet``);
+    its counters are kept either way.  Callers hold ``session.lock``.
+    """
+
+    def __init__(self, session: Session, draw: bool, clock: Callable[[], float] = time.monotonic) -> None:
+        self._session = session
+        self._draw = draw
+        self._clock = clock
+        self._rate = RateMeter()
+        self._last_draw: Optional[float] = None
+        self.files_seen = self.files_done = self.bytes_seen = self.bytes_done = 0
+        self.shown = False
+        self._rate.add(clock(), 0)
+
+    def line(self) -> str:
+        rate = self._rate.add(self._clock(), self.bytes_done)
+        label = "%d/%d files" % (self.files_done, self.files_seen)
+        return render_progress(label, self.bytes_done, self.bytes_seen or None, rate, self._session.columns())
+
+    def redraw(self, force: bool = False) -> None:
+        """Draw the line again (at most ten times a second unless forced)."""
+        if not self._draw:
+            return
+        now = self._clock()
+        if not force and self._last_draw is not None and now - self._last_draw < 0.1:
+            return
+        self._last_draw = now
+        self._session.err.write("\r" + self.line() + "\x1b[K")
+        self._session.err.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        """Wipe the line, so that the next output starts at column 0 on an empty line."""
+        if self.shown:
+            self._session.err.write("\r\x1b[K")
+            self._session.err.flush()
+            self.shown = False
+
+
+class _JobMeter:
+    """One operation's ``progress(done, total)`` callback, adding its bytes to the total.
+
+    Raises ``KeyboardInterrupt`` once the run is stopping, so the transfer
+    engine cleans up (abort, delete the partial file) and the worker ends.
+    """
+
+    def __init__(self, runner: JobRunner) -> None:
+        self._runner = runner
+        self.reported = 0
+
+    def __call__(self, done: int, total: Optional[int]) -> None:
+        if self._runner.stopping.is_set():
+            raise KeyboardInterrupt
+        self._runner.add_bytes(done - self.reported)
+        self.reported = done
+
+    def close(self) -> None:
+        """Nothing to wipe: the total line stays until the run ends."""
+
+
+class JobRunner:
+    """Runs operations ``jobs`` at once (see the module docstring); a context manager.
+
+    Args:
+        session: the run; its driver is shared, its lock orders the output.
+        jobs: operations at once.
+        large: the size from which an operation goes through the parallel
+            multipart engine; at most one such operation runs at a time.
+    """
+
+    def __init__(self, session: Session, jobs: int, large: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._session = session
+        self._large_from = large
+        self._pool: ThreadPoolExecutor = ThreadPoolExecutor(jobs, thread_name_prefix="aurora-job")
+        self._slots = threading.BoundedSemaphore(2 * jobs)
+        self._large = threading.Semaphore(1)
+        self._local = threading.local()
+        self.stopping = threading.Event()
+        self.progress = TotalProgress(session, draw=session.wants_progress())
+
+    def __enter__(self) -> JobRunner:
+        self._session.begin_jobs(self.progress, self._meter)
+        return self
+
+    def __exit__(
+        self, kind: Optional[Type[BaseException]], error: Optional[BaseException], trace: Optional[TracebackType]
+    ) -> None:
+        try:
+            if error is not None:
+                self.stopping.set()
+            self._pool.shutdown(wait=True, cancel_futures=error is not None)
+        except BaseException:
+            self.stopping.set()  # a second Ctrl-C while waiting: stop the workers, then wait again
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            self._session.end_jobs()
+
+    def _meter(self, label: str) -> _JobMeter:
+        meter = _JobMeter(self)
+        self._local.meter = meter
+        return meter
+
+    def add_bytes(self, count: int) -> None:
+        with self._session.lock:
+            self.progress.bytes_done += count
+            self.progress.redraw()
+
+    def submit(self, work: Callable[[], object], size: Optional[int] = None) -> None:
+        """Run ``work()`` on a worker once one is free; blocks while the backlog is full.
+
+        ``work`` reports its own outcome (a line, or an error through
+        ``session.fail``) and raises only ``KeyboardInterrupt``.
+        """
+        while not self._slots.acquire(timeout=0.5):
+            pass  # a timed wait, so Ctrl-C reaches the main thread promptly
+        with self._session.lock:
+            self.progress.files_seen += 1
+            self.progress.bytes_seen += size or 0
+        try:
+            future: Future[None] = self._pool.submit(self._run, work, size or 0)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _: self._slots.release())
+
+    def _run(self, work: Callable[[], object], size: int) -> None:
+        if self.stopping.is_set():
+            return
+        large = size >= self._large_from
+        if large:
+            self._large.acquire()
+        self._local.meter = None
+        try:
+            work()
+        finally:
+            if large:
+                self._large.release()
+            meter: Optional[_JobMeter] = self._local.meter
+            reported = meter.reported if meter is not None else 0
+            with self._session.lock:
+                self.progress.files_done += 1
+                self.progress.bytes_done += max(size - reported, 0)
+                self.progress.redraw()
+
+
+@contextmanager
+def run_concurrently(session: Session) -> Iterator[Submit]:
+    """A ``submit`` for the command's operations: ``--jobs`` at once, or one by one for
+    ``--jobs 1`` and ``--dry-run`` (whose lines then keep the walk's order).  Leaving the
+    block waits for every operation."""
+    jobs = int(getattr(session.args, "jobs", None) or DEFAULT_JOBS)
+    if jobs == 1 or getattr(session.args, "dry_run", False):
+
+        def one_by_one(work: Callable[[], object], size: Optional[int]) -> None:
+            work()
+
+        yield one_by_one
+        return
+    transfer = session.driver.config.transfer
+    with JobRunner(session, jobs, min(transfer.multipart_threshold, transfer.multipart_download_threshold)) as runner:
+        yield runner.submit
