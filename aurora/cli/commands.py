@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from itertools import islice
 from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional
 
@@ -135,13 +136,19 @@ def _bucket_only(url: S3Url, command: str) -> None:
 
 
 def delete_under(session: Session, bucket: str, prefix: str, dry_run: bool = False) -> int:
-    """Delete every key under ``prefix`` batch by batch as the listing goes; how many failed (1 if the listing did)."""
+    """Delete every key under ``prefix``, a batch of 1,000 handed to the job runner as soon as the
+    listing has given it (``--jobs`` batches at once); how many failed (1 more if the listing did)."""
+    from aurora.cli.jobs import run_concurrently
+
+    before = session.failures
     keys = (obj.name for obj in iterate_objects(session.driver, bucket, prefix))
-    try:
-        return delete_keys(session, bucket, keys, dry_run)
-    except Exception as error:  # noqa: BLE001 - the listing failed; what was deleted was reported
-        session.fail("list", "s3://%s/%s" % (bucket, prefix), error)
-        return 1
+    with run_concurrently(session) as submit:
+        try:
+            for batch in _batches(keys, BATCH):
+                submit(functools.partial(delete_keys, session, bucket, batch, dry_run), None)
+        except Exception as error:  # noqa: BLE001 - the listing failed; what was deleted was reported
+            session.fail("list", "s3://%s/%s" % (bucket, prefix), error)
+    return session.failures - before
 
 
 def delete_keys(session: Session, bucket: str, keys: Iterable[str], dry_run: bool = False) -> int:
@@ -153,7 +160,12 @@ def delete_keys(session: Session, bucket: str, keys: Iterable[str], dry_run: boo
             for key in batch:
                 session.report("delete", "s3://%s/%s" % (bucket, key), dry_run=True)
             continue
-        refused = session.driver.ex_delete_objects(container, batch)
+        try:
+            refused = session.driver.ex_delete_objects(container, batch)
+        except Exception as error:  # noqa: BLE001 - the whole request failed: every key of it did
+            failed += len(batch)
+            session.fail("delete", "%d objects of s3://%s/" % (len(batch), bucket), error)
+            continue
         for key in batch:
             if key in refused:
                 failed += 1

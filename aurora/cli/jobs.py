@@ -192,6 +192,8 @@ class JobRunner:
         self._local.meter = None
         try:
             work()
+        except Exception as error:  # noqa: BLE001 - work reports its own failures; this is a last resort
+            self._session.fail("complete", "an operation", error)
         finally:
             if large:
                 self._large.release()
