@@ -11,8 +11,13 @@ PYTEST_ARGS ?=
 CEPH_BINS := ceph-mon ceph-osd radosgw ceph monmaptool radosgw-admin openssl
 CEPH_PKGS := ceph-mon ceph-osd radosgw ceph-common openssl
 SERVERS := PYTHON=$(VPY) scripts/servers.sh
+# PyPy 3.9 (Debian's pypy3) runs the unit and RGW integration tiers in its own venv.
+PYPY ?= pypy3
+PYPY_VENV := .venv-pypy
+PPY := $(PYPY_VENV)/bin/python
+PYPY_TIERS := tests/unit tests/integration -m "not moto"
 
-.PHONY: help venv ceph lint unit integration servers-up servers-down test demo clean
+.PHONY: help venv ceph pypy venv-pypy lint unit integration servers-up servers-down test test-runtimes demo clean
 
 ## help: this list of targets (each documented by its `## target:` comment)
 help:
@@ -42,6 +47,28 @@ ceph:
 		echo "ceph: missing$$missing and cannot install (needs root and apt-get); RGW tests will not run"; \
 	fi
 
+## pypy: install Debian's pypy3 and pypy3-venv (Python 3.9) when missing (root with apt-get only)
+pypy:
+	@if command -v $(PYPY) >/dev/null 2>&1 && $(PYPY) -c 'import ensurepip, venv' 2>/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "pypy: installing pypy3 pypy3-venv"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pypy3 pypy3-venv >/dev/null; \
+	elif [ "$${CI:-}" = true ]; then \
+		echo "pypy: $(PYPY) missing and cannot install (needs root and apt-get)" >&2; exit 1; \
+	else \
+		echo "pypy: $(PYPY) missing and cannot install (needs root and apt-get); PyPy tests will not run"; \
+	fi
+
+## venv-pypy: .venv-pypy with aurora (editable), pytest and the oracles that install on PyPy
+venv-pypy: pypy
+	@if command -v $(PYPY) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(PYPY_VENV)/.installed; fi
+
+$(PYPY_VENV)/.installed: pyproject.toml
+	test -x $(PPY) || $(PYPY) -m venv $(PYPY_VENV)
+	$(PPY) -m pip install --disable-pip-version-check -q -e '.[pypy-test]'
+	touch $@
+
 ## lint: ruff check, ruff format --check and mypy --strict; both run even when the first fails
 lint: venv
 	@rc=0; \
@@ -66,12 +93,26 @@ servers-up: venv ceph
 servers-down:
 	@if [ -x $(VPY) ]; then $(SERVERS) down; else PYTHON=$(PYTHON) scripts/servers.sh down; fi
 
-## test: lint, then every test tier against RGW and moto; servers stop whatever happens
-test: venv ceph
+## test: lint, then every test tier against RGW and moto on CPython, and the unit and RGW
+##       tiers on PyPy against the same servers; servers stop whatever happens
+test: venv venv-pypy ceph
 	@rc=0; \
 	$(MAKE) --no-print-directory lint || rc=$$?; \
-	$(SERVERS) run $(VPY) -m pytest tests --continue-on-collection-errors $(PYTEST_ARGS) || rc=$$?; \
+	$(SERVERS) run $(MAKE) --no-print-directory test-runtimes || rc=$$?; \
 	if [ $$rc -ne 0 ]; then echo "make test: FAILED (exit $$rc)" >&2; fi; \
+	exit $$rc
+
+## test-runtimes: the pytest runs of `make test` (CPython, then PyPy), against servers already up
+test-runtimes:
+	@rc=0; \
+	$(VPY) -m pytest tests --continue-on-collection-errors $(PYTEST_ARGS) || rc=$$?; \
+	if [ -x $(PPY) ]; then \
+		echo "== PyPy: $$($(PPY) -c 'import sys; print(sys.version.split()[0], sys.implementation.name)')"; \
+		$(PPY) -m pytest $(PYPY_TIERS) -p no:cacheprovider $(PYTEST_ARGS) || rc=$$?; \
+	else \
+		echo "PyPy tiers not run: $(PPY) missing"; \
+		if [ "$${CI:-}" = true ]; then rc=1; fi; \
+	fi; \
 	exit $$rc
 
 ## demo: examples/quickstart.py against $$AWS_ENDPOINT_URL or a throwaway local RGW

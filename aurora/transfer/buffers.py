@@ -13,6 +13,7 @@ import threading
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Union
 
 from aurora.errors import InvalidArgumentError, TransferError
+from aurora.transport.response import byte_view
 
 __all__ = ["BytesLike", "StreamSource", "Filler", "stream_filler", "BufferPool"]
 
@@ -33,7 +34,7 @@ def _as_bytes_view(chunk: object) -> memoryview:
         view = memoryview(chunk)  # type: ignore[arg-type]
     except TypeError:
         raise InvalidArgumentError("a stream must yield bytes-like chunks, not %s" % type(chunk).__name__) from None
-    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+    return byte_view(view)
 
 
 class _IterableFiller:

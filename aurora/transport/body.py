@@ -17,6 +17,7 @@ from typing import BinaryIO, Iterable, Iterator, Optional, Tuple, cast
 
 from aurora._types import Body
 from aurora.errors import InvalidArgumentError, ProtocolError, TransferError
+from aurora.transport.response import byte_view
 
 __all__ = ["Body", "BodyPlan", "plan_body", "SMALL_BODY", "BLOCK_SIZE"]
 
@@ -129,7 +130,7 @@ class _IterableBody(BodyPlan):
         for chunk in _chunks_of(self._chunks, where):
             if not isinstance(chunk, (bytes, bytearray, memoryview)):
                 raise InvalidArgumentError(f"{where}: body chunks must be bytes, not {type(chunk).__name__}")
-            view = memoryview(chunk).cast("B")
+            view = byte_view(chunk)
             if sent + view.nbytes > self.length:
                 raise ProtocolError(f"{where}: the body is longer than its Content-Length {self.length}")
             send_view(sock, view)
@@ -199,7 +200,7 @@ def plan_body(body: Body, content_length: Optional[int], where: str) -> BodyPlan
             raise InvalidArgumentError(f"{where}: Content-Length {content_length} given without a body")
         return BodyPlan()
     if isinstance(body, (bytes, bytearray, memoryview)):
-        view = memoryview(body).cast("B")
+        view = byte_view(body)
         if content_length is not None and content_length != view.nbytes:
             raise InvalidArgumentError(f"{where}: Content-Length {content_length} but the body has {view.nbytes} bytes")
         return _BytesBody(view)

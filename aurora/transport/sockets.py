@@ -9,6 +9,7 @@ in mid-request.
 from __future__ import annotations
 
 import http.client
+import os
 import select
 import socket
 import ssl
@@ -55,7 +56,8 @@ def is_dropped(sock: socket.socket) -> bool:
 def tls_context(verify: bool, ca_file: Optional[str]) -> ssl.SSLContext:
     """A client TLS context: certificate and hostname verified unless ``verify`` is False."""
     try:
-        context = ssl.create_default_context(cafile=ca_file if verify else None)
+        # os.fspath: PyPy's ssl takes only str or bytes paths, not os.PathLike
+        context = ssl.create_default_context(cafile=os.fspath(ca_file) if verify and ca_file is not None else None)
     except (OSError, ssl.SSLError) as exc:
         raise InvalidArgumentError(f"cannot load the CA file {ca_file!r}: {exc.strerror or exc}") from None
     if not verify:

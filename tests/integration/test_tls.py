@@ -63,7 +63,7 @@ def tls_forwarder(s3_server: Any, certs: Path) -> Iterator[Callable[[str], Fault
 
     def start(cert: str) -> FaultProxy:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(certs / f"{cert}.pem", certs / f"{cert}.key")
+        context.load_cert_chain(str(certs / f"{cert}.pem"), str(certs / f"{cert}.key"))  # PyPy: str paths
         forwarder = FaultProxy(s3_server.host, s3_server.port, tls=context, timeout=10.0)
         started.append(forwarder)
         return forwarder

@@ -843,7 +843,7 @@ def tls_server(certs: Path) -> Iterator[Callable[[str], CountingServer]]:
 
     def start(name: str) -> CountingServer:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(certs / f"{name}.pem", certs / f"{name}.key")
+        context.load_cert_chain(str(certs / f"{name}.pem"), str(certs / f"{name}.key"))  # PyPy: str paths
         srv = CountingServer(Handler)
         srv.socket = context.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
         threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

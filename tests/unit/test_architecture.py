@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import sysconfig
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Iterator, Set, Tuple
 
 import aurora
 
@@ -30,66 +31,18 @@ LAYERS = {
     "aurora.__main__": 6,
 }
 
-STDLIB = set(getattr(sys, "stdlib_module_names", ())) or {
-    # Python 3.9 has no sys.stdlib_module_names; this list covers what aurora may use.
-    "abc",
-    "argparse",
-    "base64",
-    "binascii",
-    "calendar",
-    "collections",
-    "concurrent",
-    "configparser",
-    "contextlib",
-    "dataclasses",
-    "datetime",
-    "email",
-    "enum",
-    "errno",
-    "fnmatch",
-    "functools",
-    "getpass",
-    "hashlib",
-    "hmac",
-    "http",
-    "importlib",
-    "io",
-    "ipaddress",
-    "itertools",
-    "json",
-    "logging",
-    "math",
-    "mimetypes",
-    "os",
-    "pathlib",
-    "platform",
-    "posixpath",
-    "queue",
-    "random",
-    "re",
-    "select",
-    "shutil",
-    "signal",
-    "socket",
-    "ssl",
-    "stat",
-    "string",
-    "struct",
-    "sys",
-    "tempfile",
-    "textwrap",
-    "threading",
-    "time",
-    "types",
-    "typing",
-    "urllib",
-    "uuid",
-    "warnings",
-    "weakref",
-    "xml",
-    "zlib",
-    "__future__",
-}
+
+def _installed_stdlib() -> Set[str]:
+    """Python 3.9 (CPython or PyPy) has no sys.stdlib_module_names: list the stdlib folder itself."""
+    folder = Path(sysconfig.get_paths()["stdlib"])
+    names = {path.stem for path in folder.glob("*.py")} | {path.name for path in folder.iterdir() if path.is_dir()}
+    dynload = folder / "lib-dynload"
+    if dynload.is_dir():
+        names |= {path.name.split(".")[0] for path in dynload.iterdir()}
+    return (names | set(sys.builtin_module_names)) - {"site-packages", "dist-packages"}
+
+
+STDLIB = set(getattr(sys, "stdlib_module_names", ())) or _installed_stdlib()
 
 
 def module_name(path: Path) -> str:
