@@ -55,13 +55,16 @@ class RetryPolicy:
     An attempt is retried when the connection fails, when the server answers one
     of ``statuses``, or with an S3 error code in ``codes``; other 4xx answers are
     final.  The wait before attempt ``n`` (counting from 1 for the first retry)
-    is a random value in ``[0, min(backoff_max, backoff_base * 2 ** (n - 1))]``,
+    is a random value in ``[0, min(backoff_max, backoff_base * backoff_multiplier ** (n - 1))]``,
     or the server's ``Retry-After`` when it is longer (capped by backoff_max).
+    libcloud's ``retry_delay`` and ``backoff`` arguments set ``backoff_base``
+    and ``backoff_multiplier``.
     """
 
     max_attempts: int = 5
     backoff_base: float = 0.1
     backoff_max: float = 20.0
+    backoff_multiplier: float = 2.0
     statuses: FrozenSet[int] = field(default_factory=lambda: frozenset({500, 502, 503, 504}))
     codes: FrozenSet[str] = RETRYABLE_CODES
 
@@ -70,6 +73,10 @@ class RetryPolicy:
             raise InvalidArgumentError("max_attempts must be an integer >= 1, not %r" % (self.max_attempts,))
         if self.backoff_base < 0 or self.backoff_max < 0:
             raise InvalidArgumentError("backoff values must not be negative")
+        if not 0 <= self.backoff_multiplier <= 100:
+            raise InvalidArgumentError(
+                "backoff_multiplier must be between 0 and 100, not %r" % (self.backoff_multiplier,)
+            )
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,10 @@ import os
 import uuid
 
 from aurora import AuroraError, Provider, get_driver
-from aurora.drivers.s3 import BaseS3StorageDriver
 
 
 def main() -> int:
     driver = get_driver(Provider.S3)()  # key, secret, endpoint and region from the environment
-    assert isinstance(driver, BaseS3StorageDriver)
     container = driver.create_container("options-%s" % uuid.uuid4().hex[:12])
     try:
         page = driver.upload_object_via_stream(

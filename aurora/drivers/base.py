@@ -8,11 +8,20 @@ built on them.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional
+import contextlib
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional
 
-from aurora.errors import InvalidArgumentError
+from aurora.errors import AuroraError, InvalidArgumentError
 
-__all__ = ["Container", "Object", "StorageDriver", "DEFAULT_CONTENT_TYPE", "validate_byte_range"]
+__all__ = [
+    "Container",
+    "Object",
+    "StorageDriver",
+    "ConnectionInfo",
+    "DEFAULT_CONTENT_TYPE",
+    "validate_byte_range",
+    "bound_errors",
+]
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
@@ -200,6 +209,27 @@ def validate_byte_range(start_bytes: int, end_bytes: Optional[int]) -> None:
             raise InvalidArgumentError(
                 "start_bytes and end_bytes can't be the same (%d): end_bytes is exclusive" % start_bytes
             )
+
+
+class ConnectionInfo(NamedTuple):
+    """Where a driver connects: the read-only part of libcloud's ``driver.connection`` that code reads."""
+
+    host: Optional[str]
+    port: Optional[int]
+    secure: bool
+
+
+@contextlib.contextmanager
+def bound_errors(driver: Any) -> Iterator[None]:
+    """Attach ``driver`` to any aurora error raised in the block (libcloud's ``error.driver``).
+
+    The error is re-raised without the internal exception chain it was raised in.
+    """
+    try:
+        yield
+    except AuroraError as error:
+        error.driver = driver
+        raise error from None
 
 
 class StorageDriver:

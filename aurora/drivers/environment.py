@@ -16,7 +16,7 @@ from aurora.core.profiles import ResolvedSettings, parse_ini, resolve_settings
 from aurora.drivers.aws_files import read_aws_file
 from aurora.errors import InvalidArgumentError
 
-__all__ = ["load_settings", "credentials_path", "config_path"]
+__all__ = ["load_settings", "explicit_settings", "credentials_path", "config_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,31 @@ def load_settings(
         settings.endpoint_url,
     )
     return settings
+
+
+def explicit_settings(
+    *,
+    key: str,
+    secret: Optional[str],
+    token: Optional[str] = None,
+    region: Optional[str] = None,
+    endpoint_url: Optional[str] = None,
+) -> ResolvedSettings:
+    """Settings from the arguments alone: no environment variable and no AWS file is read.
+
+    For explicit keys given to a provider with its own endpoint, so that
+    ``AWS_ENDPOINT_URL`` or a profile's endpoint never receives them.
+    """
+    return resolve_settings(
+        key=key,
+        secret=secret,
+        token=token,
+        region=region,
+        endpoint_url=endpoint_url,
+        environ={},
+        credentials_text=None,
+        config_text=None,
+    )
 
 
 def credentials_path(environ: Mapping[str, str], home: Optional[str] = None) -> str:

@@ -11,28 +11,37 @@ import threading
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from aurora._types import Progress
-from aurora.config import Config, Timeouts
+from aurora.config import Config
+from aurora.core.credentials import Credentials
 from aurora.core.limits import PRESIGN_METHODS, checked_presign_expires
-from aurora.core.profiles import parse_endpoint_url
+from aurora.core.profiles import ResolvedSettings, parse_endpoint_url
 from aurora.core.validation import tls_verification, validate_bucket_name, validate_key, validate_prefix
-from aurora.drivers.base import Container, Object, StorageDriver, validate_byte_range
-from aurora.drivers.environment import load_settings
+from aurora.drivers.base import (
+    ConnectionInfo,
+    Container,
+    Object,
+    StorageDriver,
+    bound_errors,
+    validate_byte_range,
+)
+from aurora.drivers.environment import explicit_settings, load_settings
 from aurora.drivers.s3_extras import S3ExtrasMixin
 from aurora.drivers.s3_options import (
     EXTRA_HEADERS,
+    DriverOptions,
     addressing_style,
+    checked_callable,
+    driver_config,
     file_checksum_headers,
     meta_from_headers,
     object_headers,
-    pop_callable,
     presign_seconds,
     sse_customer_headers,
     stream_checksum_headers,
 )
-from aurora.drivers.s3_regions import REGION_TO_HOST_MAP
+from aurora.drivers.s3_regions import REGION_TO_HOST_MAP, s3_host
 from aurora.errors import (
     AuroraError,
-    ContainerDoesNotExistError,
     InvalidArgumentError,
     InvalidCredsError,
     LibcloudError,
@@ -40,12 +49,14 @@ from aurora.errors import (
     TransferError,
     error_class_for_code,
 )
-from aurora.s3.client import S3Client, header_dict
+from aurora.s3.client import S3Client, TransportFactory, header_dict
 from aurora.transport.connection import Transport
 from aurora.transport.proxy import proxy_for
 from aurora.transport.response import Headers
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     # The models and the transfer engine are imported where first used, so
     # constructing a driver does not pay for them.
     from aurora.core.models import ListObjectsResult as ListPage
@@ -56,6 +67,7 @@ __all__ = ["BaseS3StorageDriver", "S3StorageDriver", "S3MultipartUpload", "REGIO
 
 SseKey = Any  # 32 raw bytes or their base64 text
 T = TypeVar("T")
+S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 _NO_V2_CODES = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
 
 
@@ -103,17 +115,26 @@ def _batches(names_or_objects: Iterable[Union[str, Object]], size: int) -> Itera
 class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
     """libcloud's storage API over any S3-compatible endpoint.
 
+    The positional arguments are libcloud's ``BaseDriver``'s; everything after
+    them is keyword-only.
+
     Args:
-        key: access key id.
+        key: access key id; None takes credentials, region and endpoint from
+            the AWS environment and files (as every AWS tool does).
         secret: secret access key (never shown in a repr or message).
         secure: HTTPS when true.
         host, port: the endpoint; port defaults to 443 or 80.
         api_version: accepted for libcloud compatibility and ignored.
         region: the SigV4 region (and the bucket LocationConstraint where the
             driver sends one).
-        signature_version: ``"4"`` (default) or ``"2"``.
         token: a session token, sent as ``x-amz-security-token``.
+        name: the driver's display name (libcloud's RGW keyword).
+        signature_version: ``"4"`` (default) or ``"2"``.
         timeout: seconds, for both connect and read (libcloud's argument).
+        retry_delay: seconds before the first retry (libcloud's argument;
+            the retry policy's ``backoff_base``).
+        backoff: the factor each further wait grows by (libcloud's argument;
+            the retry policy's ``backoff_multiplier``).
         proxy_url: an HTTP proxy, ``http://[user:pass@]host:port``.
         ex_config: :class:`aurora.config.Config` (part size, concurrency,
             timeouts, retry policy).
@@ -123,6 +144,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         ex_addressing_style: ``"path"`` (default, or the AWS config file's
             ``s3.addressing_style``), ``"virtual"`` (``bucket.host/key``) or
             ``"auto"`` (virtual for single-label bucket names on a named host).
+        ex_endpoint_url: the endpoint as a URL (``AWS_ENDPOINT_URL``'s form).
+        ex_profile: a profile of the AWS files to take settings from.
         ex_transport_factory: ``factory(host) -> Transport`` for each host the
             driver connects to (the endpoint, and ``bucket.host`` names under
             virtual addressing); a seam for tests that record requests.
@@ -130,11 +153,17 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
     name = "Amazon S3 (standard)"
     website = "http://aws.amazon.com/s3/"
+    hash_type = "md5"
+    supports_chunked_encoding = False
     supports_s3_multipart_upload = True
+    namespace = S3_NAMESPACE
+    http_vendor_prefix = "x-amz"
     ex_location_name = ""
     default_region = "us-east-1"
     default_host: Optional[str] = None
     default_signature_version = "4"
+    uses_aws_environment = False
+    """Whether AWS_ENDPOINT_URL, AWS_REGION and the AWS files apply even to explicit keys (Amazon S3 only)."""
 
     def __init__(
         self,
@@ -145,38 +174,45 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         port: Optional[int] = None,
         api_version: Optional[str] = None,
         region: Optional[str] = None,
-        **kwargs: Any,
+        *,
+        token: Optional[str] = None,
+        name: Optional[str] = None,
+        signature_version: Optional[str] = None,
+        timeout: Optional[float] = None,
+        retry_delay: Optional[float] = None,
+        backoff: Optional[float] = None,
+        proxy_url: Optional[str] = None,
+        ex_config: Optional[Config] = None,
+        ex_ca_cert: Optional[str] = None,
+        ex_verify: Union[bool, str] = True,
+        ex_addressing_style: Optional[str] = None,
+        ex_endpoint_url: Optional[str] = None,
+        ex_profile: Optional[str] = None,
+        ex_transport_factory: Optional[TransportFactory] = None,
     ) -> None:
-        settings = load_settings(
-            key=key,
-            secret=secret,
-            token=kwargs.pop("token", None),
-            region=region,
-            endpoint_url=kwargs.pop("ex_endpoint_url", None),
-            profile=kwargs.pop("ex_profile", None),
-        )
+        settings = self._settings(key, secret, token, region, ex_endpoint_url, ex_profile)
         credentials = settings.credentials()
         if credentials is None:
             raise InvalidCredsError(
                 "no credentials: pass key and secret, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
                 "or name a profile of ~/.aws/credentials"
             )
+        self._check_credentials(credentials)
         self.key = credentials.access_key
         self._credentials = credentials
         self.region = settings.region or self.default_region
+        self.region_name = self.region
         self.api_version = api_version
         self.secure, self.host, self.port = self._resolve_endpoint(secure, host, port, settings.endpoint_url)
-        self.signature_version = str(
-            kwargs.pop("signature_version", None) or settings.signature_version or self.default_signature_version
-        )
+        self.signature_version = str(signature_version or settings.signature_version or self.default_signature_version)
         if self.signature_version not in ("2", "4"):
             raise InvalidArgumentError("Invalid signature_version: %r" % (self.signature_version,))
-        self.config = self._resolve_config(kwargs)
-        self.addressing_style = addressing_style(kwargs.pop("ex_addressing_style", None), settings.addressing_style)
-        self._proxy_url: Optional[str] = kwargs.pop("proxy_url", None)
-        self._verify, verify_ca = tls_verification(kwargs.pop("ex_verify", True))
-        self._ca_file: Optional[str] = kwargs.pop("ex_ca_cert", None) or verify_ca or settings.ca_bundle
-        factory = pop_callable(kwargs, "ex_transport_factory") or self._new_transport
+        self.config = driver_config(ex_config, timeout, retry_delay, backoff)
+        self.addressing_style = addressing_style(ex_addressing_style, settings.addressing_style)
+        self._proxy_url = proxy_url
+        self._verify, verify_ca = tls_verification(ex_verify)
+        self._ca_file: Optional[str] = ex_ca_cert or verify_ca or settings.ca_bundle
+        factory = checked_callable("ex_transport_factory", ex_transport_factory) or self._new_transport
         self.transport: Transport = factory(self.host)
         self.client = S3Client(
             self.transport,
@@ -190,9 +226,40 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         )
         self._list_v2: Optional[bool] = None
         self._list_lock = threading.Lock()
-        self.name = kwargs.pop("name", None) or self.name
-        if kwargs:
-            raise InvalidArgumentError("unexpected arguments: %s" % ", ".join(sorted(kwargs)))
+        self.name = name or self._display_name()
+
+    def _display_name(self) -> str:
+        """The name libcloud gives an instance of this driver."""
+        return type(self).name
+
+    def _check_credentials(self, credentials: Credentials) -> None:
+        """Refuse credentials this provider cannot use (before anything is sent)."""
+
+    def _settings(
+        self,
+        key: Optional[str],
+        secret: Optional[str],
+        token: Optional[str],
+        region: Optional[str],
+        endpoint_url: Optional[str],
+        profile: Optional[str],
+    ) -> ResolvedSettings:
+        """Settings from the arguments, and from the AWS environment only where the user pointed there.
+
+        Explicit keys given to a provider with its own endpoint never meet
+        AWS_ENDPOINT_URL, AWS_REGION or a profile's endpoint: they would be
+        sent to a server the user did not name.
+        """
+        if key is None or profile is not None or self.uses_aws_environment:
+            return load_settings(
+                key=key, secret=secret, token=token, region=region, endpoint_url=endpoint_url, profile=profile
+            )
+        return explicit_settings(key=key, secret=secret, token=token, region=region, endpoint_url=endpoint_url)
+
+    @property
+    def connection(self) -> ConnectionInfo:
+        """Where this driver connects (libcloud's ``driver.connection.host``/``port``/``secure``)."""
+        return ConnectionInfo(self.host, self.port, self.secure)
 
     def _new_transport(self, host: str) -> Transport:
         """A connection pool to ``host`` (the endpoint or a virtual host), through its proxy if any."""
@@ -224,16 +291,6 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         if self.default_host:
             return self.default_host
         raise LibcloudError("host required", driver=self)
-
-    @staticmethod
-    def _resolve_config(kwargs: Dict[str, Any]) -> Config:
-        config = kwargs.pop("ex_config", None) or Config()
-        if not isinstance(config, Config):
-            raise InvalidArgumentError("ex_config must be an aurora.config.Config, not %r" % (config,))
-        timeout = kwargs.pop("timeout", None)
-        if timeout is not None:
-            config = config.replace(timeouts=Timeouts(connect=float(timeout), read=float(timeout)))
-        return config
 
     @property
     def secret(self) -> str:
@@ -267,27 +324,22 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
     def get_container(self, container_name: str) -> Container:
         validate_bucket_name(container_name)
-        try:
-            self.client.head_bucket(container_name)
-        except ContainerDoesNotExistError as error:
-            raise self._bind(error) from None
-        except InvalidCredsError:
-            pass  # libcloud: no permission for HEAD does not mean the bucket is missing
+        with bound_errors(self):
+            try:
+                self.client.head_bucket(container_name)
+            except InvalidCredsError:
+                pass  # libcloud: no permission for HEAD does not mean the bucket is missing
         return Container(name=container_name, extra={}, driver=self)
 
     def create_container(self, container_name: str) -> Container:
         validate_bucket_name(container_name)
-        try:
+        with bound_errors(self):
             self.client.create_bucket(container_name, self.ex_location_name)
-        except AuroraError as error:
-            raise self._bind(error) from None
         return Container(name=container_name, extra={}, driver=self)
 
     def delete_container(self, container: Container) -> bool:
-        try:
+        with bound_errors(self):
             self.client.delete_bucket(_bucket(container))
-        except AuroraError as error:
-            raise self._bind(error) from None
         return True
 
     # -- listing ----------------------------------------------------------
@@ -361,10 +413,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
         validate_prefix(prefix)
         validate_prefix(delimiter)
-        try:
+        with bound_errors(self):
             first = self._first_v2_page(bucket, prefix, delimiter)
-        except AuroraError as error:
-            raise self._bind(error) from None
         if first is None:
             yield from self._bound(object_pages_v1(self.client, bucket, prefix, delimiter))
         else:
@@ -392,10 +442,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             return page
 
     def _v2_page(self, bucket: str, prefix: Optional[str], delimiter: Optional[str], token: Optional[str]) -> ListPage:
-        try:
+        with bound_errors(self):
             page = self.client.list_objects_v2(bucket, prefix=prefix, delimiter=delimiter, continuation_token=token)
-        except AuroraError as error:
-            raise self._bind(error) from None
         if page is None:
             raise LibcloudError("listing of %s: the server stopped answering ListObjectsV2" % bucket, driver=self)
         return page
@@ -419,13 +467,12 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         validate_bucket_name(container_name)
         validate_key(object_name)
         container = Container(name=container_name, extra={}, driver=self)
-        try:
-            headers = self._reader(ex_sse_customer_key).head_object(container_name, object_name)
-        except ObjectDoesNotExistError as error:
-            self.get_container(container_name)  # a missing bucket is the better answer
-            raise self._bind(error) from None
-        except AuroraError as error:
-            raise self._bind(error) from None
+        with bound_errors(self):
+            try:
+                headers = self._reader(ex_sse_customer_key).head_object(container_name, object_name)
+            except ObjectDoesNotExistError:
+                self.get_container(container_name)  # a missing bucket is the better answer
+                raise
         return self._object_from_headers(object_name, container, headers)
 
     def _object_from_headers(self, name: str, container: Container, headers: Headers) -> Object:
@@ -515,7 +562,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             request_headers.update(file_checksum_headers(file_path, algorithm, limit, config.transfer.io_chunk_size))
         from aurora.transfer.upload import upload_file
 
-        try:
+        with bound_errors(self):
             result = upload_file(
                 self.client,
                 _bucket(container),
@@ -526,8 +573,6 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 progress=ex_progress,
                 verify=verify_hash,
             )
-        except AuroraError as error:
-            raise self._bind(error) from None
         return self._uploaded(result, object_name, container, request_headers)
 
     def upload_object_via_stream(
@@ -555,7 +600,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             iterator, request_headers = [data], {**request_headers, **checksum}
         from aurora.transfer.upload import upload_stream
 
-        try:
+        with bound_errors(self):
             result = upload_stream(
                 self.client,
                 _bucket(container),
@@ -565,8 +610,6 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 headers=request_headers,
                 progress=ex_progress,
             )
-        except AuroraError as error:
-            raise self._bind(error) from None
         return self._uploaded(result, object_name, container, request_headers)
 
     def _destination(self, obj: Object, destination_path: str) -> str:
@@ -641,22 +684,21 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         from aurora.transfer.download import download_file
 
         try:
-            download_file(
-                self._reader(sse_customer_key),
-                bucket,
-                key,
-                target,
-                config=(config or self.config).transfer,
-                byte_range=byte_range,
-                expected_size=obj.size if byte_range is None else None,
-                expected_etag=obj.hash,
-                overwrite=overwrite,
-                progress=progress,
-            )
+            with bound_errors(self):
+                download_file(
+                    self._reader(sse_customer_key),
+                    bucket,
+                    key,
+                    target,
+                    config=(config or self.config).transfer,
+                    byte_range=byte_range,
+                    expected_size=obj.size if byte_range is None else None,
+                    expected_etag=obj.hash,
+                    overwrite=overwrite,
+                    progress=progress,
+                )
         except TransferError:
             return False
-        except AuroraError as error:
-            raise self._bind(error) from None
         return True
 
     def download_object_as_stream(
@@ -687,12 +729,10 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         from aurora.transfer.download import iter_object
 
         bucket, key = _names(obj)
-        try:
+        with bound_errors(self):
             chunks = iter_object(
                 self._reader(sse_customer_key), bucket, key, byte_range=byte_range, chunk_size=chunk_size
             )
-        except AuroraError as error:
-            raise self._bind(error) from None
         return self._bound_chunks(chunks)
 
     def _bound_chunks(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -700,16 +740,12 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
     def _bound(self, items: Iterator[T]) -> Iterator[T]:
         """``items``, with an aurora error raised while iterating bound to this driver."""
-        try:
+        with bound_errors(self):
             yield from items
-        except AuroraError as error:
-            raise self._bind(error) from None
 
     def delete_object(self, obj: Object) -> bool:
-        try:
+        with bound_errors(self):
             self.client.delete_object(*_names(obj))
-        except AuroraError as error:
-            raise self._bind(error) from None
         return True
 
     def ex_delete_objects(
@@ -730,7 +766,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             try:
                 result = self.client.delete_objects(bucket, batch, quiet=True)
             except AuroraError as error:
-                failed.update((key, self._bind(error)) for key in batch)
+                error.driver = self  # kept, not raised: bound as bound_errors would
+                failed.update((key, error) for key in batch)
                 continue
             for problem in result.errors:
                 error_class = error_class_for_code(problem.code, 200)
@@ -767,10 +804,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
     def ex_cleanup_all_multipart_uploads(self, container: Container, prefix: Optional[str] = None) -> None:
         """Abort every multipart upload in progress (under ``prefix``), each as the listing reaches it."""
         for upload in self.ex_iterate_multipart_uploads(container, prefix):
-            try:
+            with bound_errors(self):
                 self.client.abort_multipart_upload(_bucket(container), upload.key, upload.id)
-            except AuroraError as error:
-                raise self._bind(error) from None
 
     # -- presigned URLs ---------------------------------------------------
 
@@ -830,7 +865,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         config = (ex_config or self.config).transfer
         from aurora.transfer.copy import copy_object
 
-        try:
+        with bound_errors(self):
             copy_object(
                 self.client,
                 source_bucket,
@@ -842,29 +877,44 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 headers=headers,
                 source_sse=source_sse,
             )
-        except AuroraError as error:
-            raise self._bind(error) from None
         return self.get_object(dest_bucket, dest_object_name, (extra or {}).get("ex_sse_customer_key"))
-
-    def _bind(self, error: AuroraError) -> AuroraError:
-        """Attach this driver to an error raised below the facade (libcloud's ``driver``)."""
-        error.driver = self
-        return error
 
 
 class S3StorageDriver(BaseS3StorageDriver):
-    """Amazon S3; ``region`` picks the endpoint (libcloud's host table)."""
+    """Amazon S3; ``region`` picks the endpoint (libcloud's host table, AWS's naming for newer regions).
+
+    The AWS environment (``AWS_ENDPOINT_URL``, ``AWS_REGION``, ``~/.aws``)
+    applies here even with explicit keys, as in every AWS tool.
+    """
 
     name = "Amazon S3"
     type = "s3"
+    region_name = "us-east-1"
+    uses_aws_environment = True
+    fixed_region: Optional[str] = None
+    """The region of libcloud's per-region classes (``S3EUWestStorageDriver``...), None for ``S3``."""
+
+    def __init__(
+        self,
+        key: Optional[str] = None,
+        secret: Optional[str] = None,
+        secure: bool = True,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        region: Optional[str] = None,
+        token: Optional[str] = None,
+        *,
+        api_version: Optional[str] = None,
+        **options: Unpack[DriverOptions],
+    ) -> None:
+        region = region or self.fixed_region
+        super().__init__(key, secret, secure, host, port, api_version, region, token=token, **options)
+
+    def _display_name(self) -> str:
+        return "Amazon S3 (%s)" % (self.region,)
 
     def _resolve_host(self, host: Optional[str]) -> str:
-        if host:
-            return host
-        if self.region in REGION_TO_HOST_MAP:
-            return REGION_TO_HOST_MAP[self.region]
-        suffix = ".amazonaws.com.cn" if self.region.startswith("cn-") else ".amazonaws.com"
-        return "s3.%s%s" % (self.region, suffix)
+        return host or s3_host(self.region)
 
     @property
     def ex_location_name(self) -> str:  # type: ignore[override]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence
 from aurora.core.validation import validate_bucket_name, validate_key
 
 if TYPE_CHECKING:
-    from aurora.errors import AuroraError
     from aurora.s3.client import S3Client
 
 __all__ = ["S3ExtrasMixin"]
@@ -24,8 +23,6 @@ class S3ExtrasMixin:
     if TYPE_CHECKING:
         client: S3Client
         secure: bool
-
-        def _bind(self, error: AuroraError) -> AuroraError: ...
 
     def ex_presign_post(
         self,

@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import os
 import stat
 import zlib
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, TypedDict, Union
 
+from aurora.config import Config, Timeouts
 from aurora.core.limits import ADDRESSING_STYLES, MAX_PRESIGN_EXPIRES
 from aurora.drivers.base import DEFAULT_CONTENT_TYPE
 from aurora.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
+    from aurora.s3.client import TransportFactory
     from aurora.transfer.buffers import StreamSource
 
 __all__ = [
+    "DriverOptions",
     "SSE_C_PREFIX",
     "CHECKSUM_ALGORITHMS",
     "sse_customer_headers",
@@ -42,7 +46,32 @@ __all__ = [
     "EXTRA_HEADERS",
     "presign_seconds",
     "addressing_style",
+    "checked_callable",
+    "driver_config",
 ]
+
+
+class DriverOptions(TypedDict, total=False):
+    """aurora's keyword-only options of every S3-family driver, with libcloud's base-driver keywords.
+
+    The one list the named drivers forward to ``BaseS3StorageDriver``; a test
+    checks it against that constructor's own keyword-only parameters.
+    """
+
+    name: Optional[str]
+    signature_version: Optional[str]
+    timeout: Optional[float]
+    retry_delay: Optional[float]
+    backoff: Optional[float]
+    proxy_url: Optional[str]
+    ex_config: Optional[Config]
+    ex_ca_cert: Optional[str]
+    ex_verify: Union[bool, str]
+    ex_addressing_style: Optional[str]
+    ex_endpoint_url: Optional[str]
+    ex_profile: Optional[str]
+    ex_transport_factory: Optional[TransportFactory]
+
 
 SSE_C_PREFIX = "x-amz-server-side-encryption-customer-"
 CHECKSUM_ALGORITHMS = ("SHA256", "CRC32")
@@ -243,12 +272,38 @@ def addressing_style(value: Optional[str], configured: Optional[str]) -> str:
     return style
 
 
-def pop_callable(kwargs: Dict[str, Any], name: str) -> Optional[Callable[..., Any]]:
-    """``kwargs[name]`` removed, checked to be callable (or None)."""
-    value = kwargs.pop(name, None)
-    if value is None:
-        return None
-    if not callable(value):
+def checked_callable(name: str, value: Optional[Callable[..., Any]]) -> Optional[Callable[..., Any]]:
+    """``value`` checked to be callable (or None); ``name`` is the option, for the message."""
+    if value is not None and not callable(value):
         raise InvalidArgumentError("%s must be callable" % (name,))
-    function: Callable[..., Any] = value
-    return function
+    return value
+
+
+def driver_config(
+    config: Optional[Config], timeout: Optional[float], retry_delay: Optional[float], backoff: Optional[float]
+) -> Config:
+    """``ex_config`` with libcloud's ``timeout``, ``retry_delay`` and ``backoff`` laid over it.
+
+    ``timeout`` bounds both connecting and each read; ``retry_delay`` is the
+    wait before the first retry and ``backoff`` the factor each further wait
+    grows by, as in libcloud's retry loop.
+    """
+    config = config or Config()
+    if not isinstance(config, Config):
+        raise InvalidArgumentError("ex_config must be an aurora.config.Config, not %r" % (config,))
+    if timeout is not None:
+        config = config.replace(timeouts=Timeouts(connect=_number("timeout", timeout), read=float(timeout)))
+    if retry_delay is not None or backoff is not None:
+        retry = config.retry
+        if retry_delay is not None:
+            retry = dataclasses.replace(retry, backoff_base=_number("retry_delay", retry_delay))
+        if backoff is not None:
+            retry = dataclasses.replace(retry, backoff_multiplier=_number("backoff", backoff))
+        config = config.replace(retry=retry)
+    return config
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError("%s must be a number of seconds, not %r" % (name, value))
+    return float(value)

@@ -47,7 +47,7 @@ def backoff_delay(
     if not 0.0 <= random_value <= 1.0:
         raise InvalidArgumentError(f"random_value must be in [0, 1], not {random_value!r}")
     exponent = min(retry_number - 1, _MAX_EXPONENT)
-    window = min(policy.backoff_max, policy.backoff_base * float(2**exponent))
+    window = min(policy.backoff_max, policy.backoff_base * float(policy.backoff_multiplier**exponent))
     delay = random_value * window
     if retry_after is not None and retry_after > 0:
         delay = max(delay, min(float(retry_after), policy.backoff_max))
