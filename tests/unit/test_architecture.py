@@ -7,7 +7,7 @@ import re
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Iterator, Set, Tuple
+from typing import Dict, Iterator, List, Set, Tuple
 
 import aurora
 
@@ -220,6 +220,15 @@ def test_unit_test_files_are_named_after_the_module_they_test() -> None:
     assert not strays, "unit test files that name no module (tests/unit/test_<package>_<module>.py): %s" % sorted(
         strays
     )
+
+
+def test_test_file_names_are_unique_across_tiers() -> None:
+    """pytest imports test modules by basename (no packages under tests/), so two tiers may not share one."""
+    seen: Dict[str, List[str]] = {}
+    for path in sorted((ROOT / "tests").glob("*/test_*.py")):
+        seen.setdefault(path.name, []).append(path.parent.name)
+    clashes = {name: tiers for name, tiers in seen.items() if len(tiers) > 1}
+    assert not clashes, "test files with the same name in two tiers: %s" % clashes
 
 
 def test_unit_test_names_follow_the_module_path() -> None:
