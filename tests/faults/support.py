@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import random
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,7 @@ __all__ = [
     "fill_bucket",
     "leftovers",
     "remove_bucket",
+    "make_certificates",
 ]
 
 SERVERS_DIR = Path(__file__).resolve().parent.parent / "servers"
@@ -178,3 +180,32 @@ def remove_bucket(driver: BaseS3StorageDriver, bucket: str) -> bool:
     except NoSuchBucket:
         return False
     return True
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def make_certificates(root: Path, sans: Dict[str, str]) -> Path:
+    """A CA (``root/ca.pem``) and, for each ``name: subjectAltName``, ``NAME.pem``/``NAME.key`` it signed.
+
+    Uses the ``openssl`` command (Debian package ``openssl``): skips without it, fails under CI.
+    """
+    if shutil.which("openssl") is None:
+        message = "the openssl command is missing (Debian package: openssl)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+             "-subj", "/CN=aurora test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=root)  # fmt: skip
+    for name, san in sans.items():
+        (root / f"{name}.ext").write_text(
+            f"subjectAltName={san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
+            "extendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n"
+        )
+        _openssl("req", *curve, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=root)
+        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext", cwd=root)  # fmt: skip
+    return root

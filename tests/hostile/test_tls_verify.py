@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import http.server
 import os
-import shutil
 import ssl
-import subprocess
 import threading
 from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
+from faults.support import make_certificates
 
 from aurora import Provider, get_driver
 from aurora.cli.main import main as cli_main
@@ -33,31 +32,10 @@ LISTING = (
 )
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``ca.pem`` and a ``localhost`` certificate (``server.pem``/``server.key``) it signed."""
-    if shutil.which("openssl") is None:
-        message = "the openssl command is missing (Debian package: openssl)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    root = tmp_path_factory.mktemp("tls-verify")
-    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-             "-subj", "/CN=aurora hostile-test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=root)  # fmt: skip
-    (root / "server.ext").write_text(
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
-        "extendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n"
-    )
-    _openssl("req", *curve, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost", cwd=root)
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-             "-out", "server.pem", "-days", "2", "-extfile", "server.ext", cwd=root)  # fmt: skip
-    return root
+    """``ca.pem`` and a certificate for localhost and 127.0.0.1 (``server.pem``/``server.key``) it signed."""
+    return make_certificates(tmp_path_factory.mktemp("tls-verify"), {"server": "DNS:localhost,IP:127.0.0.1"})
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

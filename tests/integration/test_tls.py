@@ -7,17 +7,14 @@ the server certificates are made with the ``openssl`` command (Debian package
 
 from __future__ import annotations
 
-import os
-import shutil
 import ssl
-import subprocess
 from contextlib import closing
 from pathlib import Path
 from typing import Any, Callable, Iterator, List
 
 import pytest
 from faults.proxy import FaultProxy
-from faults.support import make_driver, object_bytes, rgw_only
+from faults.support import make_certificates, make_driver, object_bytes, rgw_only
 
 import aurora
 from aurora.drivers.s3 import BaseS3StorageDriver
@@ -28,32 +25,10 @@ pytestmark = rgw_only()
 CERTS = {"localhost": "DNS:localhost", "ip": "IP:127.0.0.1"}
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CA (``ca.pem``) and two server certificates it signed: ``localhost`` and ``ip`` (127.0.0.1)."""
-    if shutil.which("openssl") is None:
-        message = "the openssl command is missing (Debian package: openssl)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    root = tmp_path_factory.mktemp("tls")
-    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-             "-subj", "/CN=aurora reliability CA", "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=root)  # fmt: skip
-    for name, san in CERTS.items():
-        (root / f"{name}.ext").write_text(
-            f"subjectAltName={san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
-            "extendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n"
-        )
-        _openssl("req", *curve, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=root)
-        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                 "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext", cwd=root)  # fmt: skip
-    return root
+    return make_certificates(tmp_path_factory.mktemp("tls"), CERTS)
 
 
 @pytest.fixture
