@@ -1,7 +1,8 @@
 """A server that stops answering costs a call at most its configured timeouts.
 
 A private Ceph RGW (its own state folder and ports, stopped after the module) gets a
-deliberately tiny in-memory store, which is then filled until RADOS marks the OSD full.
+deliberately tiny in-memory store, which is then filled until RADOS marks the OSD full
+(at 5% of the store: the ratios are lowered so the fill does not race the OSD's reports).
 From then on RGW takes every write and accepts the connection but never answers:
 the state in which ``make soak`` used to freeze.  Each library call must end, with
 success or an aurora error, and each write with :class:`ReadTimeout` after its
@@ -56,11 +57,20 @@ def full_rgw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, str
     subprocess.run(start, check=True, capture_output=True, timeout=180)
     try:
         env = dict(line.split("=", 1) for line in (state / "env").read_text().splitlines() if "=" in line)
+        _lower_full_ratios(state)
         _fill(_driver(env))
         yield env
     finally:
         subprocess.run([sys.executable, str(RGW), "stop", "--dir", str(state)], capture_output=True, timeout=120)
         shutil.rmtree(state, ignore_errors=True)
+
+
+def _lower_full_ratios(state: Path) -> None:
+    """Mark the OSD full at 5% of its store, so the fill does not race the OSD's late reports."""
+    ratios = (("set-nearfull-ratio", "0.03"), ("set-backfillfull-ratio", "0.04"), ("set-full-ratio", "0.05"))
+    for command, ratio in ratios:
+        ceph = ["ceph", "-c", str(state / "ceph.conf"), "--connect-timeout", "30", "osd", command, ratio]
+        subprocess.run(ceph, check=True, capture_output=True, timeout=60)
 
 
 def _driver(env: Dict[str, str]) -> BaseS3StorageDriver:
@@ -77,7 +87,7 @@ def _fill(driver: BaseS3StorageDriver) -> None:
     """Objects into the bucket ``full`` until a write times out: the OSD is full."""
     container = driver.create_container("full")
     blob = os.urandom(FILL_OBJECT)
-    limit = int(4 * STORE_GIB * 1024 * MiB / FILL_OBJECT)  # the OSD notices fullness late: allow 4x
+    limit = int(4 * STORE_GIB * 1024 * MiB / FILL_OBJECT)  # the OSD reports its fullness late: allow 4x
     for index in range(limit):
         key = "fill/%04d" % index
         try:
