@@ -15,7 +15,7 @@ from aurora.cli.formatting import last_modified_of
 from aurora.cli.progress import Meter
 from aurora.cli.session import Session
 from aurora.cli.urls import S3Url
-from aurora.drivers.base import Container, Object
+from aurora.drivers.base import Container, Object, contained_path, make_parent
 from aurora.errors import TransferError
 
 __all__ = [
@@ -68,8 +68,7 @@ def download(session: Session, obj: Object, target: str) -> None:
 
     The mtime is what makes the next ``sync`` see the file as up to date.
     """
-    folder = os.path.dirname(os.path.abspath(target))
-    os.makedirs(folder, exist_ok=True)
+    make_parent(target)
     bar = session.progress("download %s" % os.path.basename(target))
     try:
         complete = session.driver.download_object(obj, target, overwrite_existing=True, ex_progress=bar)
@@ -106,9 +105,9 @@ def server_side_copy(session: Session, obj: Object, destination: S3Url) -> None:
 
 
 def safe_local_path(root: str, name: str) -> str:
-    """``root/name`` for a listed key, refusing a key that would land outside ``root`` (``../x``)."""
-    base = os.path.abspath(root)
-    target = os.path.normpath(os.path.join(base, *name.split("/")))
-    if target == base or os.path.commonpath([base, target]) != base:
-        raise TransferError("the key %r would be written outside %s" % (name, root))
-    return target
+    """``root/name`` for a listed key: the library's rule (:func:`contained_path`), never outside ``root``.
+
+    Symlinks in ``root`` are resolved; a key whose real place would be outside
+    it (``../x``, ``link/x`` with ``link`` pointing elsewhere) is refused.
+    """
+    return contained_path(root, name)

@@ -9,9 +9,11 @@ built on them.
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional
 
-from aurora.errors import AuroraError, InvalidArgumentError
+from aurora.errors import AuroraError, InvalidArgumentError, LibcloudError
+from aurora.transfer.destination import contained_path, make_parent
 
 __all__ = [
     "Container",
@@ -21,6 +23,9 @@ __all__ = [
     "DEFAULT_CONTENT_TYPE",
     "validate_byte_range",
     "bound_errors",
+    "download_target",
+    "contained_path",
+    "make_parent",
 ]
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -230,6 +235,22 @@ def bound_errors(driver: Any) -> Iterator[None]:
     except AuroraError as error:
         error.driver = driver
         raise error from None
+
+
+def download_target(destination_path: str, object_name: str, driver: Any = None) -> str:
+    """The file a download writes: ``destination_path``, or the key inside it when it is a folder.
+
+    The key's place in a folder follows :func:`contained_path` (never outside
+    the folder's real location; missing parent folders are made); a path
+    ending in a separator must be an existing folder.
+    """
+    if not (os.path.isdir(destination_path) or destination_path.endswith(("/", os.sep))):
+        return destination_path
+    if not os.path.isdir(destination_path):
+        raise LibcloudError("Path %s does not exist" % (destination_path,), driver)
+    target = contained_path(destination_path, object_name)
+    make_parent(target)
+    return target
 
 
 class StorageDriver:

@@ -30,6 +30,17 @@ under a per-key lock, so concurrent writers of one key end with one writer's
 data *and* metadata.  Across processes the last rename wins; a reader trusts a
 sidecar only when the identity it records matches the data file, and otherwise
 hashes the file itself and reports default metadata: never another version's.
+
+Symbolic links: the folder may hold links nobody checked (a shared folder, an
+unpacked archive).  A link whose real target is outside the base folder is
+never followed: a container that is one does not exist, a file that is one is
+not listed and reads as ``ObjectDoesNotExistError``, and a write through a
+folder that is one is refused with ``InvalidObjectNameError``.  A link whose
+real target is inside the base folder is followed for reads and writes, and a
+link to a file is listed like the file; a link to a folder is never walked by
+a listing (so no listing can loop).  A write replaces a link standing at the
+object's own name (the new data is renamed over it) instead of writing
+through it.
 """
 
 from __future__ import annotations
@@ -44,7 +55,15 @@ from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from aurora._types import Progress
 from aurora.config import Config
-from aurora.drivers.base import DEFAULT_CONTENT_TYPE, Container, Object, StorageDriver, validate_byte_range
+from aurora.core.paths import is_inside
+from aurora.drivers.base import (
+    DEFAULT_CONTENT_TYPE,
+    Container,
+    Object,
+    StorageDriver,
+    download_target,
+    validate_byte_range,
+)
 from aurora.drivers.local_files import (
     ATTEMPTS,
     EXTRA_FIELDS,
@@ -120,6 +139,7 @@ class LocalStorageDriver(StorageDriver):
             raise LibcloudError("The base path %r is not a directory" % (base,))
         self.key = base
         self.base_path = os.path.abspath(base)
+        self._real_base = os.path.realpath(base)
         self.secure, self.host, self.port = bool(secure), host, port
         config = kwargs.pop("ex_config", None) or Config()
         if not isinstance(config, Config):
@@ -144,8 +164,30 @@ class LocalStorageDriver(StorageDriver):
 
     def _existing_container_path(self, name: str) -> str:
         path = self._container_path(name)
-        if not os.path.isdir(path):
+        if not os.path.isdir(path) or not self._confined(path):
             raise ContainerDoesNotExistError("Container %r does not exist" % (name,), self, name)
+        return path
+
+    def _confined(self, path: str) -> bool:
+        """Whether ``path``'s real location (every symbolic link resolved) is inside the root."""
+        return is_inside(self._real_base, os.path.realpath(path))
+
+    def _readable(self, path: str, container_name: str, key: str) -> None:
+        """Refuse to read an object through a symbolic link that leads out of the root."""
+        if not self._confined(path):
+            raise ObjectDoesNotExistError(
+                "Object %r is a link leading outside %s: not read" % (key, self.base_path),
+                self,
+                key,
+                container_name=container_name,
+            )
+
+    def _writable_folder(self, path: str, key: str) -> str:
+        """``path``, a folder to write ``key`` into, once checked to be inside the root."""
+        if not self._confined(path):
+            raise InvalidObjectNameError(
+                "Object %r would be written through a link leading outside %s" % (key, self.base_path), self, key
+            )
         return path
 
     def _segments(self, key: object) -> List[str]:
@@ -201,7 +243,11 @@ class LocalStorageDriver(StorageDriver):
     def iterate_containers(self) -> Iterator[Container]:
         try:
             with os.scandir(self.base_path) as scan:
-                names = sorted(e.name for e in scan if e.is_dir() and listable(e.name) and ".." not in e.name)
+                names = sorted(
+                    e.name
+                    for e in scan
+                    if e.is_dir() and listable(e.name) and ".." not in e.name and self._confined(e.path)
+                )
         except OSError as error:
             raise LibcloudError("cannot list %s: %s" % (self.base_path, error.strerror or error), self) from error
         for name in names:
@@ -243,7 +289,7 @@ class LocalStorageDriver(StorageDriver):
         a container holding them is not empty.
         """
         path = self._existing_container_path(container.name)
-        if next(listing(path, "", None), None) is not None:
+        if next(listing(path, "", None, self._real_base), None) is not None:
             raise ContainerIsNotEmptyError("Container is not empty", self, container.name)
         try:
             self._remove_leftovers(path)
@@ -298,7 +344,7 @@ class LocalStorageDriver(StorageDriver):
         yielded; :meth:`ex_list_prefixes` gives the "directories".
         """
         root = self._existing_container_path(container.name)
-        for key, is_prefix in listing(root, prefix or ex_prefix or "", ex_delimiter):
+        for key, is_prefix in listing(root, prefix or ex_prefix or "", ex_delimiter, self._real_base):
             if not is_prefix:
                 try:
                     yield self._load(container, key, root, key.split("/"))
@@ -317,7 +363,7 @@ class LocalStorageDriver(StorageDriver):
     def ex_list_prefixes(self, container: Container, prefix: str = "", delimiter: str = "/") -> Iterator[str]:
         """The common prefixes ("directories") directly under ``prefix``, each ending with ``delimiter``."""
         root = self._existing_container_path(container.name)
-        for name, is_prefix in listing(root, prefix or "", delimiter):
+        for name, is_prefix in listing(root, prefix or "", delimiter, self._real_base):
             if is_prefix:
                 yield name
 
@@ -331,6 +377,7 @@ class LocalStorageDriver(StorageDriver):
     def _load(self, container: Container, key: str, root: str, segments: Sequence[str]) -> Object:
         """The object as stored now; its sidecar is used only if it describes this data file."""
         data_path = os.path.join(root, *segments)
+        self._readable(data_path, container.name, key)
         with commit_lock(data_path):
             try:
                 info = os.stat(data_path)
@@ -381,6 +428,7 @@ class LocalStorageDriver(StorageDriver):
     def _open(self, obj: Object) -> BinaryIO:
         """The object's file, open for reading (a concurrent replace does not disturb it)."""
         path = os.path.join(self._existing_container_path(obj.container.name), *self._segments(obj.name))
+        self._readable(path, obj.container.name, obj.name)
         try:
             stream = open(path, "rb")  # noqa: SIM115 - closed by the caller's ``with``
         except OSError as error:
@@ -407,22 +455,6 @@ class LocalStorageDriver(StorageDriver):
             yield from read_chunks(stream, chunk_size, end - begin)
 
     # -- downloads ---------------------------------------------------------
-
-    def _destination(self, obj: Object, destination_path: str) -> str:
-        """The file to write: ``destination_path``, or the key inside it if a directory.
-
-        A key that would land outside the directory (``../x``, ``/etc/x``) is refused.
-        """
-        if os.path.isdir(destination_path) or destination_path.endswith(("/", os.sep)):
-            if not os.path.isdir(destination_path):
-                raise LibcloudError("Path %s does not exist" % (destination_path,), self)
-            root = os.path.realpath(destination_path)
-            target = os.path.realpath(os.path.join(root, obj.name))
-            if os.path.commonpath([root, target]) != root or target == root:
-                raise InvalidArgumentError("object name %r would be written outside %s" % (obj.name, destination_path))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            return target
-        return destination_path
 
     def download_object(
         self,
@@ -466,7 +498,7 @@ class LocalStorageDriver(StorageDriver):
         progress: Optional[Progress],
         config: Optional[Config],
     ) -> bool:
-        target = self._destination(obj, destination_path)
+        target = download_target(destination_path, obj.name, self)
         self._refuse_existing(target, overwrite)
         whole = start == 0 and stop is None
         temp: Optional[str] = None
@@ -615,7 +647,7 @@ class LocalStorageDriver(StorageDriver):
         error: Optional[OSError] = None
         for _ in range(ATTEMPTS):
             try:
-                return create_temp(self._make_folders(root, parts, key, metadata))
+                return create_temp(self._writable_folder(self._make_folders(root, parts, key, metadata), key))
             except FileNotFoundError as missing:
                 error = missing
                 if not os.path.isdir(root):
@@ -656,6 +688,7 @@ class LocalStorageDriver(StorageDriver):
         root = self._existing_container_path(obj.container.name)
         data_path = os.path.join(root, *segments)
         meta_path = os.path.join(root, META_DIR, *segments)
+        self._readable(data_path, obj.container.name, obj.name)
         with commit_lock(data_path):
             try:
                 if not stat.S_ISREG(os.stat(data_path).st_mode):

@@ -14,6 +14,7 @@ import threading
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from aurora._types import Progress
+from aurora.core.paths import is_inside
 from aurora.core.validation import MAX_KEY_BYTES, validate_key
 from aurora.drivers.base import Object
 from aurora.errors import (
@@ -22,6 +23,7 @@ from aurora.errors import (
     InvalidRange,
     RefusedContainerNameError,
 )
+from aurora.transfer.destination import create_exclusive
 
 Record = Dict[str, Any]
 
@@ -102,11 +104,14 @@ def listable(name: str) -> bool:
     return segment_problem(name) is None
 
 
-def entries(directory: str) -> List[Tuple[str, str, bool]]:
+def entries(directory: str, base: str) -> List[Tuple[str, str, bool]]:
     """``(name, path, is_dir)`` of the listable entries, in key order.
 
     A directory sorts as ``name + "/"``: that is where its keys fall among
-    their siblings' in S3's byte order (``a-b`` < ``a/x`` < ``a0``).
+    their siblings' in S3's byte order (``a-b`` < ``a/x`` < ``a0``).  A
+    symbolic link to a folder is not walked (a listing cannot loop); a link to
+    a file is listed only when its real location is inside ``base`` (the
+    driver's real root).
     """
     found = []
     try:
@@ -117,7 +122,7 @@ def entries(directory: str) -> List[Tuple[str, str, bool]]:
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         found.append((entry.name + "/", entry.path, True))
-                    elif entry.is_file():
+                    elif entry.is_file() and (not entry.is_symlink() or is_inside(base, os.path.realpath(entry.path))):
                         found.append((entry.name, entry.path, False))
                 except OSError:
                     continue
@@ -127,13 +132,13 @@ def entries(directory: str) -> List[Tuple[str, str, bool]]:
     return found
 
 
-def walk(directory: str, key_prefix: str, fragment: str, shallow: bool) -> Iterator[Tuple[str, bool]]:
+def walk(directory: str, key_prefix: str, fragment: str, shallow: bool, base: str) -> Iterator[Tuple[str, bool]]:
     """``(key, is_common_prefix)`` under ``directory`` in key order, names starting with ``fragment``.
 
     With ``shallow`` a sub-directory holding at least one object is one common
     prefix (delimiter ``/``) instead of being walked.
     """
-    for name, path, is_dir in entries(directory):
+    for name, path, is_dir in entries(directory, base):
         if not name.startswith(fragment):
             continue
         key = key_prefix + name
@@ -141,14 +146,14 @@ def walk(directory: str, key_prefix: str, fragment: str, shallow: bool) -> Itera
             if len(key.encode("utf-8")) <= MAX_KEY_BYTES:
                 yield key, False
         elif shallow:
-            if next(walk(path, key, "", False), None) is not None:
+            if next(walk(path, key, "", False, base), None) is not None:
                 yield key, True
         else:
-            yield from walk(path, key, "", False)
+            yield from walk(path, key, "", False, base)
 
 
-def listing(root: str, prefix: str, delimiter: Optional[str]) -> Iterator[Tuple[str, bool]]:
-    """S3's ListObjects over a folder: keys and common prefixes, in key order."""
+def listing(root: str, prefix: str, delimiter: Optional[str], base: str) -> Iterator[Tuple[str, bool]]:
+    """S3's ListObjects over a folder: keys and common prefixes, in key order (links as :func:`entries`)."""
     directory_part, _, fragment = prefix.rpartition("/")
     segments = directory_part.split("/") if "/" in prefix else []
     if any(segment_problem(segment) for segment in segments):
@@ -156,10 +161,10 @@ def listing(root: str, prefix: str, delimiter: Optional[str]) -> Iterator[Tuple[
     start = os.path.join(root, *segments)
     key_prefix = directory_part + "/" if segments else ""
     if delimiter == "/":
-        yield from walk(start, key_prefix, fragment, True)
+        yield from walk(start, key_prefix, fragment, True, base)
         return
     last_prefix = None
-    for key, _ in walk(start, key_prefix, fragment, False):
+    for key, _ in walk(start, key_prefix, fragment, False, base):
         cut = key.find(delimiter, len(prefix)) if delimiter else -1
         if cut < 0:
             yield key, False
@@ -208,14 +213,8 @@ def as_bytes(chunk: object) -> bytes:
 
 
 def create_temp(directory: str) -> Tuple[int, str]:
-    """A new, exclusively created temporary file in ``directory``: ``(fd, path)``."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    while True:
-        path = os.path.join(directory, TEMP_PREFIX + os.urandom(8).hex())
-        try:
-            return os.open(path, flags, 0o666), path
-        except FileExistsError:
-            continue
+    """A new, exclusively created temporary file in ``directory`` (never through a link): ``(fd, path)``."""
+    return create_exclusive(directory, TEMP_PREFIX, "", 0o666)
 
 
 def fill(

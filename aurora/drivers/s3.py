@@ -22,6 +22,7 @@ from aurora.drivers.base import (
     Object,
     StorageDriver,
     bound_errors,
+    download_target,
     validate_byte_range,
 )
 from aurora.drivers.environment import explicit_settings, load_settings
@@ -612,22 +613,6 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             )
         return self._uploaded(result, object_name, container, request_headers)
 
-    def _destination(self, obj: Object, destination_path: str) -> str:
-        """The file to write: ``destination_path``, or the key inside it if a directory.
-
-        A key that would land outside the directory (``../x``, ``/etc/x``) is refused.
-        """
-        if os.path.isdir(destination_path) or destination_path.endswith(("/", os.sep)):
-            if not os.path.isdir(destination_path):
-                raise LibcloudError("Path %s does not exist" % (destination_path,), driver=self)
-            root = os.path.realpath(destination_path)
-            target = os.path.realpath(os.path.join(root, obj.name))
-            if os.path.commonpath([root, target]) != root or target == root:
-                raise InvalidArgumentError("object name %r would be written outside %s" % (obj.name, destination_path))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            return target
-        return destination_path
-
     def download_object(
         self,
         obj: Object,
@@ -678,7 +663,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         sse_customer_key: Optional[SseKey],
     ) -> bool:
         bucket, key = _names(obj)
-        target = self._destination(obj, destination_path)
+        target = download_target(destination_path, obj.name, self)
         if os.path.exists(target) and not overwrite:
             raise LibcloudError("File %s already exists, but overwrite_existing=False" % (target,), driver=self)
         from aurora.transfer.download import download_file

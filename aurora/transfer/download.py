@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optional,
 from aurora.config import TransferConfig
 from aurora.core.parts import is_multipart_etag
 from aurora.errors import InvalidArgumentError, LibcloudError, ObjectHashMismatchError, TransferError
+from aurora.transfer.destination import create_exclusive
 from aurora.transfer.multipart import is_encrypted
 from aurora.transfer.progress import Progress, ProgressMeter
 from aurora.transfer.reader import ResumingReader, quoted_etag
@@ -325,9 +326,7 @@ class _PartFile:
     def __init__(self, destination: str) -> None:
         self.destination = destination
         directory, name = os.path.split(os.path.abspath(destination))
-        import tempfile  # on first use: it costs ~5 ms of import time
-
-        self.fd, self.path = tempfile.mkstemp(dir=directory, prefix="." + name + ".", suffix=".part")
+        self.fd, self.path = create_exclusive(directory, "." + name + ".", ".part")
         self._committed = False
 
     def __enter__(self) -> _PartFile:
@@ -351,7 +350,8 @@ class _PartFile:
     def commit(self) -> None:
         """Give the file the mode a new file would have (or the replaced one's) and move it into place."""
         try:
-            mode = stat.S_IMODE(os.stat(self.destination).st_mode)
+            replaced = os.lstat(self.destination)  # a symlink there is replaced, not followed
+            mode = stat.S_IMODE(replaced.st_mode) if stat.S_ISREG(replaced.st_mode) else 0o666 & ~_umask()
         except OSError:
             mode = 0o666 & ~_umask()
         self._close()

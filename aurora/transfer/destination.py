@@ -1,0 +1,72 @@
+"""Every local file aurora writes: inside its destination, created exclusively, renamed into place.
+
+One rule for the library's downloads (S3 and LOCAL drivers) and the command
+line (through :mod:`aurora.drivers.base`):
+
+- the final path's real location (symlinks of every existing parent
+  resolved) is inside the destination folder's real location, else the key is
+  refused with :class:`InvalidArgumentError` naming it;
+- the bytes go to a temporary name created with ``O_CREAT | O_EXCL |
+  O_NOFOLLOW``, so no existing file or link is ever opened for writing;
+- the temporary file is renamed onto the final name: a symlink standing there
+  is replaced by the file, never written through.
+
+What it does not defend against: another local process swapping a folder for
+a symlink between the check and the write (a race needs write access to the
+destination, i.e. the user's own account).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Tuple
+
+from aurora.core.paths import is_inside, outside_error, relative_key_path
+from aurora.errors import InvalidArgumentError
+
+__all__ = ["contained_path", "make_parent", "create_exclusive"]
+
+_CREATE = (
+    os.O_RDWR
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def contained_path(root: str, name: str) -> str:
+    """The file key ``name`` becomes inside folder ``root``, its parent folders' symlinks resolved.
+
+    Nothing is created.  A key whose real location would be outside
+    ``root``'s real location (``../x``, ``/etc/x``, ``link/x`` where ``link``
+    points elsewhere) raises :class:`InvalidArgumentError`.
+    """
+    base = os.path.realpath(root)
+    lexical = os.path.join(base, relative_key_path(name, root))
+    parent = os.path.realpath(os.path.dirname(lexical))
+    if not is_inside(base, parent):
+        raise outside_error(name, root)
+    return os.path.join(parent, os.path.basename(lexical))
+
+
+def make_parent(path: str) -> None:
+    """Create ``path``'s missing parent folders, refusing if one turns out to be a symlink."""
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    if os.path.realpath(parent) != parent:
+        raise InvalidArgumentError("%s is (or passes through) a symlink: not written" % (parent,))
+
+
+def create_exclusive(directory: str, prefix: str, suffix: str = "", mode: int = 0o600) -> Tuple[int, str]:
+    """A new file in ``directory`` named ``prefix + random + suffix``: ``(fd, path)``, open to write and read back.
+
+    ``O_EXCL | O_NOFOLLOW``: never an existing file, never through a link.
+    """
+    while True:
+        path = os.path.join(directory, prefix + os.urandom(8).hex() + suffix)
+        try:
+            return os.open(path, _CREATE, mode), path
+        except FileExistsError:
+            continue
