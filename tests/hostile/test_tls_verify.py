@@ -158,3 +158,14 @@ def test_the_cli_verifies_by_default(
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.splitlines()) == 1
     assert "--no-verify-ssl" not in captured.err
+
+
+S3_FAMILY = [name for name in dir(Provider) if name.isupper() and name != "LOCAL"]
+
+
+@pytest.mark.parametrize("provider", S3_FAMILY)
+def test_every_s3_family_driver_refuses_a_falsy_ex_verify(provider: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/nonexistent")
+    key = "GOOG1EXAMPLEHMACACCESSID" if provider == "GOOGLE_STORAGE" else "AKIDTLS"
+    with pytest.raises(InvalidArgumentError, match="ex_verify"):
+        get_driver(getattr(Provider, provider))(key, "secret", host="127.0.0.1", ex_verify=None)
