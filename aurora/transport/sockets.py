@@ -13,6 +13,7 @@ import os
 import select
 import socket
 import ssl
+import stat
 import sys
 from typing import Optional, Tuple
 
@@ -55,9 +56,12 @@ def is_dropped(sock: socket.socket) -> bool:
 
 def tls_context(verify: bool, ca_file: Optional[str]) -> ssl.SSLContext:
     """A client TLS context: certificate and hostname verified unless ``verify`` is False."""
+    cafile = os.fspath(ca_file) if verify and ca_file is not None else None  # PyPy's ssl takes no os.PathLike
     try:
-        # os.fspath: PyPy's ssl takes only str or bytes paths, not os.PathLike
-        context = ssl.create_default_context(cafile=os.fspath(ca_file) if verify and ca_file is not None else None)
+        if cafile is not None and not stat.S_ISREG(os.stat(cafile).st_mode):
+            # OpenSSL would wait for ever on a FIFO
+            raise InvalidArgumentError(f"cannot load the CA file {ca_file!r}: it is not a regular file")
+        context = ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:
         raise InvalidArgumentError(f"cannot load the CA file {ca_file!r}: {exc.strerror or exc}") from None
     if not verify:

@@ -18,6 +18,7 @@ from typing import Any, Iterator, List
 
 import pytest
 from faults.support import make_certificates
+from hostile.server import bounded
 
 from aurora import Provider, get_driver
 from aurora.cli.main import main as cli_main
@@ -169,3 +170,12 @@ def test_every_s3_family_driver_refuses_a_falsy_ex_verify(provider: str, monkeyp
     key = "GOOG1EXAMPLEHMACACCESSID" if provider == "GOOGLE_STORAGE" else "AKIDTLS"
     with pytest.raises(InvalidArgumentError, match="ex_verify"):
         get_driver(getattr(Provider, provider))(key, "secret", host="127.0.0.1", ex_verify=None)
+
+
+def test_a_fifo_as_ca_bundle_is_refused_without_waiting(server: _TLSServer, tmp_path: Path) -> None:
+    fifo = tmp_path / "ca-fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidArgumentError, match="not a regular file"):
+        bounded(lambda: make(server, ex_verify=str(fifo)), 30.0)
+    with pytest.raises(InvalidArgumentError, match="not a regular file"):
+        bounded(lambda: make(server, ex_ca_cert=str(fifo)), 30.0)
