@@ -305,6 +305,37 @@ def test_delimiter_lists_one_level(driver: Any, container: aurora.Container) -> 
     assert [o.name for o in driver.list_container_objects(container, prefix="a/", ex_delimiter="/")] == ["a/1", "a/2"]
 
 
+def test_batch_delete_goes_1000_keys_a_request_and_counts_a_missing_key_as_deleted(
+    driver: Any, container: aurora.Container
+) -> None:
+    names = ["d/%04d" % i for i in range(1003)] + ["keep"]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda name: driver.upload_object_via_stream(iter([b"x"]), container, name), names))
+    doomed = [obj for obj in driver.iterate_container_objects(container, prefix="d/")]
+    assert driver.ex_delete_objects(container, doomed[:3] + [obj.name for obj in doomed[3:]] + ["never-was"]) == {}
+    assert [obj.name for obj in driver.iterate_container_objects(container)] == ["keep"]
+
+
+@pytest.mark.stores("rgw", "moto")
+def test_entries_give_prefixes_and_objects_in_one_listing(driver: Any, container: aurora.Container) -> None:
+    for name in ["top", "a/1", "b/c/3"]:
+        driver.upload_object_via_stream(iter([b"x"]), container, name)
+    entries = list(driver.ex_iterate_entries(container, delimiter="/"))
+    assert [e if isinstance(e, str) else e.name for e in entries] == ["a/", "b/", "top"]
+
+
+@pytest.mark.stores("rgw", "moto")
+def test_parts_of_an_upload_in_progress_are_listed(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
+    upload_id = driver.client.create_multipart_upload(container.name, "big")
+    try:
+        for number in (1, 2):
+            driver.client.upload_part(container.name, "big", upload_id, number, b"p" * (5 * 1024 * 1024))
+        parts = list(driver.ex_iterate_parts(container, "big", upload_id))
+        assert [(part.part_number, part.size) for part in parts] == [(1, 5 * 1024 * 1024), (2, 5 * 1024 * 1024)]
+    finally:
+        driver.ex_cleanup_all_multipart_uploads(container)
+
+
 @pytest.mark.stores("rgw", "moto")
 def test_multipart_uploads_can_be_listed_and_cleaned(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
     started = [driver.client.create_multipart_upload(container.name, "pending %d" % i) for i in range(3)]
