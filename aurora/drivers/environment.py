@@ -73,6 +73,10 @@ def load_settings(
     return settings
 
 
+# Variables that say whom to trust, never where to send keys: honoured for every provider.
+_TRUST_VARIABLES = ("AWS_CA_BUNDLE",)
+
+
 def explicit_settings(
     *,
     key: str,
@@ -81,10 +85,11 @@ def explicit_settings(
     region: Optional[str] = None,
     endpoint_url: Optional[str] = None,
 ) -> ResolvedSettings:
-    """Settings from the arguments alone: no environment variable and no AWS file is read.
+    """Settings from the arguments alone: no AWS file and no variable but ``AWS_CA_BUNDLE`` is read.
 
     For explicit keys given to a provider with its own endpoint, so that
-    ``AWS_ENDPOINT_URL`` or a profile's endpoint never receives them.
+    ``AWS_ENDPOINT_URL`` or a profile's endpoint never receives them. The CA bundle
+    only says whom to trust, so it applies to every endpoint, as in botocore.
     """
     return resolve_settings(
         key=key,
@@ -92,7 +97,7 @@ def explicit_settings(
         token=token,
         region=region,
         endpoint_url=endpoint_url,
-        environ={},
+        environ={name: os.environ[name] for name in _TRUST_VARIABLES if name in os.environ},
         credentials_text=None,
         config_text=None,
     )
