@@ -83,7 +83,7 @@ def server(certs: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iter
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certs / "server.pem", certs / "server.key")
+    context.load_cert_chain(str(certs / "server.pem"), str(certs / "server.key"))  # PyPy: str paths only
     httpd = _TLSServer(context)
     _Handler.requests = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
