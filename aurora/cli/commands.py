@@ -17,6 +17,7 @@ from aurora.cli.formatting import (
 from aurora.cli.listing import iterate_objects
 from aurora.cli.session import Session
 from aurora.cli.urls import S3Url, UsageError, display_name, listing_prefix
+from aurora.core.limits import MAX_DELETE_KEYS
 from aurora.drivers.base import Container, Object
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "BATCH",
 ]
 
-BATCH = 1000
+BATCH = MAX_DELETE_KEYS
 """Keys per DeleteObjects request (the S3 maximum)."""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aurora.errors import InvalidArgumentError
 
-__all__ = ["MAX_PRESIGN_EXPIRES", "PRESIGN_METHODS", "ADDRESSING_STYLES", "checked_presign_expires"]
+__all__ = ["MAX_PRESIGN_EXPIRES", "PRESIGN_METHODS", "ADDRESSING_STYLES", "MAX_DELETE_KEYS", "checked_presign_expires"]
 
 MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 """The longest a presigned URL or POST policy may live, in seconds (SigV4's limit: 7 days)."""
@@ -19,6 +19,9 @@ PRESIGN_METHODS = ("GET", "PUT", "DELETE", "HEAD")
 
 ADDRESSING_STYLES = ("path", "virtual", "auto")
 """``path``: ``host/bucket/key``; ``virtual``: ``bucket.host/key``; ``auto``: virtual where safe."""
+
+MAX_DELETE_KEYS = 1000
+"""The most keys one DeleteObjects request may name (the XML builder, the driver and the CLI batch by it)."""
 
 
 def checked_presign_expires(expires: object) -> int:

@@ -15,12 +15,12 @@ import re
 from typing import Sequence, Tuple
 
 from aurora.config import MAX_PARTS
+from aurora.core.limits import MAX_DELETE_KEYS
 from aurora.errors import InvalidArgumentError
 
 __all__ = ["complete_multipart_xml", "create_bucket_xml", "delete_objects_xml", "MAX_DELETE_KEYS"]
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
-MAX_DELETE_KEYS = 1000
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 from aurora._types import Progress
 from aurora.config import Config
 from aurora.core.credentials import Credentials
-from aurora.core.limits import PRESIGN_METHODS, checked_presign_expires
+from aurora.core.limits import MAX_DELETE_KEYS, PRESIGN_METHODS, checked_presign_expires
 from aurora.core.profiles import ResolvedSettings, parse_endpoint_url
 from aurora.core.validation import tls_verification, validate_bucket_name, validate_key, validate_prefix
 from aurora.drivers.base import (
@@ -743,8 +743,6 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         key it carried); nothing is raised for them, and the remaining batches
         go on.  A missing key counts as deleted, as in S3.
         """
-        from aurora.core.xml_build import MAX_DELETE_KEYS
-
         bucket = _bucket(container)
         failed: Dict[str, AuroraError] = {}
         for batch in _batches(names_or_objects, MAX_DELETE_KEYS):
