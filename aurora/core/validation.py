@@ -10,6 +10,7 @@ from aurora.errors import InvalidArgumentError, InvalidObjectNameError, RefusedC
 
 __all__ = [
     "validate_bucket_name",
+    "validate_bucket_reference",
     "validate_key",
     "validate_prefix",
     "validate_headers",
@@ -25,6 +26,37 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 # Access keys, secrets and session tokens: printable ASCII, no space (AWS's are
 # base64 or [A-Z0-9]; anything else would corrupt a header or a signature).
 _CREDENTIAL_RE = re.compile("[\x21-\x7e]*")
+
+
+MAX_BUCKET_REFERENCE_BYTES = 255
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def validate_bucket_reference(name: object) -> str:
+    """``name`` if a request can address it as an existing bucket, else raise.
+
+    Only what cannot be sent is refused (empty, ``/``, control characters,
+    over 255 bytes): legacy upper-case or underscore names and relaxed RGW
+    names stay reachable, path-style, as boto3 reaches them.  The strict DNS
+    rules of :func:`validate_bucket_name` apply where a bucket is made.
+
+    Raises:
+        RefusedContainerNameError: naming the value and what is wrong with it.
+    """
+    if not isinstance(name, str):
+        raise RefusedContainerNameError("bucket name must be a string, not %r" % (name,), None, None)
+    reason = None
+    if not name:
+        reason = "must not be empty"
+    elif "/" in name:
+        reason = "must not contain '/'"
+    elif _CONTROL.search(name):
+        reason = "must not contain control characters"
+    elif len(name.encode("utf-8", "surrogatepass")) > MAX_BUCKET_REFERENCE_BYTES:
+        reason = "must be at most %d bytes" % MAX_BUCKET_REFERENCE_BYTES
+    if reason is not None:
+        raise RefusedContainerNameError("Invalid bucket name %r: %s" % (name, reason), None, name)
+    return name
 
 
 def validate_bucket_name(name: object) -> str:

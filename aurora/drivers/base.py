@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional
 
 from aurora.errors import AuroraError, InvalidArgumentError, LibcloudError
@@ -266,6 +267,17 @@ class StorageDriver:
     hash_type: str = "md5"
     supports_chunked_encoding: bool = False
     strict_mode: bool = False
+
+    def _normalize_prefix_argument(self, prefix: Optional[str], ex_prefix: Optional[str]) -> Optional[str]:
+        """libcloud's rule: a given ``ex_prefix`` wins, with a DeprecationWarning naming ``prefix``."""
+        if ex_prefix:
+            warnings.warn(
+                "The ``ex_prefix`` argument is deprecated - please update code to use ``prefix``",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            return ex_prefix
+        return prefix
 
     def iterate_containers(self) -> Iterator[Container]:
         raise NotImplementedError("iterate_containers not implemented for this driver")

@@ -115,6 +115,8 @@ class LocalStorageDriver(StorageDriver):
             True), so a crash never leaves an empty or partial object.
         api_version, region, ex_use_locking: accepted for libcloud, unused
             (no lock files: see the module docstring).
+        timeout, retry_delay, backoff, proxy_url: libcloud's base-driver
+            keywords, accepted and unused (there is no network).
     """
 
     name = "Local Storage"
@@ -129,7 +131,16 @@ class LocalStorageDriver(StorageDriver):
         secure: bool = True,
         host: Optional[str] = None,
         port: Optional[int] = None,
-        **kwargs: Any,
+        ex_use_locking: bool = True,
+        *,
+        api_version: Optional[str] = None,
+        region: Optional[str] = None,
+        ex_config: Optional[Config] = None,
+        ex_fsync: bool = True,
+        timeout: Optional[float] = None,
+        retry_delay: Optional[float] = None,
+        backoff: Optional[float] = None,
+        proxy_url: Optional[str] = None,
     ) -> None:
         try:
             base = os.fspath(key)
@@ -141,15 +152,13 @@ class LocalStorageDriver(StorageDriver):
         self.base_path = os.path.abspath(base)
         self._real_base = os.path.realpath(base)
         self.secure, self.host, self.port = bool(secure), host, port
-        config = kwargs.pop("ex_config", None) or Config()
+        config = ex_config or Config()
         if not isinstance(config, Config):
             raise InvalidArgumentError("ex_config must be an aurora.config.Config, not %r" % (config,))
         self.config = config
-        self.fsync = bool(kwargs.pop("ex_fsync", True))
-        for ignored in ("api_version", "region", "ex_use_locking"):
-            kwargs.pop(ignored, None)
-        if kwargs:
-            raise InvalidArgumentError("unexpected arguments: %s" % ", ".join(sorted(kwargs)))
+        self.fsync = bool(ex_fsync)
+        self.api_version, self.region = api_version, region
+        self._ex_use_locking = bool(ex_use_locking)  # libcloud's attribute; aurora needs no lock files
 
     def __repr__(self) -> str:
         return "<%s base_path=%s>" % (type(self).__name__, self.base_path)
@@ -344,7 +353,8 @@ class LocalStorageDriver(StorageDriver):
         yielded; :meth:`ex_list_prefixes` gives the "directories".
         """
         root = self._existing_container_path(container.name)
-        for key, is_prefix in listing(root, prefix or ex_prefix or "", ex_delimiter, self._real_base):
+        prefix = self._normalize_prefix_argument(prefix, ex_prefix)
+        for key, is_prefix in listing(root, prefix or "", ex_delimiter, self._real_base):
             if not is_prefix:
                 try:
                     yield self._load(container, key, root, key.split("/"))
@@ -467,9 +477,9 @@ class LocalStorageDriver(StorageDriver):
     ) -> bool:
         """Copy the object into a temporary file beside the destination, renamed into place when complete.
 
-        Returns False (as libcloud does) when the stored object no longer has
-        ``obj``'s size or MD5 (it was replaced); nothing is left behind then,
-        whatever ``delete_on_failure`` says.
+        Returns False (as libcloud does) when the object is missing, or no
+        longer has ``obj``'s size or MD5 (it was replaced); nothing is left
+        behind then, whatever ``delete_on_failure`` says.
         """
         return self._download(obj, destination_path, 0, None, overwrite_existing, ex_progress, ex_config)
 
@@ -503,7 +513,11 @@ class LocalStorageDriver(StorageDriver):
         whole = start == 0 and stop is None
         temp: Optional[str] = None
         try:
-            with self._open(obj) as stream:
+            try:
+                opened = self._open(obj)
+            except (ObjectDoesNotExistError, ContainerDoesNotExistError):
+                return False  # libcloud's LOCAL driver: a missing object is not downloaded, not an error
+            with opened as stream:
                 size = os.fstat(stream.fileno()).st_size
                 begin, end = span(size, start, stop, obj)
                 if whole and size != obj.size:
@@ -681,9 +695,14 @@ class LocalStorageDriver(StorageDriver):
     def delete_object(self, obj: Object) -> bool:
         """Delete the object, its sidecar and the folders it leaves empty (never the container's).
 
-        Raises:
-            ObjectDoesNotExistError: there is no such object (libcloud's contract).
+        Returns False when there is no such object or container, as libcloud's LOCAL driver does.
         """
+        try:
+            return self._delete(obj)
+        except (ObjectDoesNotExistError, ContainerDoesNotExistError):
+            return False
+
+    def _delete(self, obj: Object) -> bool:
         segments = self._segments(obj.name)
         root = self._existing_container_path(obj.container.name)
         data_path = os.path.join(root, *segments)
@@ -713,7 +732,7 @@ class LocalStorageDriver(StorageDriver):
         for item in names_or_objects:
             name = item.name if isinstance(item, Object) else item
             try:
-                self.delete_object(Object(name, 0, None, {}, {}, container, self))
+                self._delete(Object(name, 0, None, {}, {}, container, self))
             except ObjectDoesNotExistError:
                 continue
             except AuroraError as error:

@@ -15,7 +15,13 @@ from aurora.config import Config
 from aurora.core.credentials import Credentials
 from aurora.core.limits import MAX_DELETE_KEYS, PRESIGN_METHODS, checked_presign_expires
 from aurora.core.profiles import ResolvedSettings, parse_endpoint_url
-from aurora.core.validation import tls_verification, validate_bucket_name, validate_key, validate_prefix
+from aurora.core.validation import (
+    tls_verification,
+    validate_bucket_name,
+    validate_bucket_reference,
+    validate_key,
+    validate_prefix,
+)
 from aurora.drivers.base import (
     ConnectionInfo,
     Container,
@@ -93,7 +99,7 @@ def _host_header(host: str, port: int, secure: bool) -> str:
 
 def _bucket(container: Container) -> str:
     """The container's name, checked: a hand-made Container must not reach into another bucket."""
-    return validate_bucket_name(container.name)
+    return validate_bucket_reference(container.name)
 
 
 def _names(obj: Object) -> Tuple[str, str]:
@@ -324,7 +330,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             yield Container(name=bucket.name, extra={"creation_date": bucket.creation_date}, driver=self)
 
     def get_container(self, container_name: str) -> Container:
-        validate_bucket_name(container_name)
+        validate_bucket_reference(container_name)
         with bound_errors(self):
             try:
                 self.client.head_bucket(container_name)
@@ -357,7 +363,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         With ``ex_delimiter`` only the objects directly under the prefix are
         yielded; :meth:`ex_list_prefixes` gives the "directories".
         """
-        for page in self._pages(_bucket(container), prefix or ex_prefix, ex_delimiter):
+        prefix = self._normalize_prefix_argument(prefix, ex_prefix)
+        for page in self._pages(_bucket(container), prefix, ex_delimiter):
             for info in page.objects:
                 yield self._object_from_listing(info, container)
 
@@ -465,7 +472,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
         An SSE-C object needs its key (``ex_sse_customer_key``) even for this.
         """
-        validate_bucket_name(container_name)
+        validate_bucket_reference(container_name)
         validate_key(object_name)
         container = Container(name=container_name, extra={}, driver=self)
         with bound_errors(self):
@@ -509,7 +516,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         file_path: Optional[str] = None,
     ) -> Dict[str, str]:
         """The request headers that describe a new object."""
-        return object_headers(object_name, extra, headers, storage_class, file_path)
+        return object_headers(object_name, extra, headers, storage_class, file_path, self.strict_mode)
 
     def _reader(self, sse_customer_key: Optional[SseKey]) -> S3Client:
         """The client for GETs and HEADs of an object: with its SSE-C headers when it has a key."""
@@ -518,7 +525,12 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         return self.client.with_read_headers(sse_customer_headers(sse_customer_key))
 
     def _uploaded(
-        self, result: UploadResult, object_name: str, container: Container, headers: Dict[str, str]
+        self,
+        result: UploadResult,
+        object_name: str,
+        container: Container,
+        headers: Dict[str, str],
+        extra_given: Optional[Dict[str, Any]],
     ) -> Object:
         extra: Dict[str, Any] = {
             "acl": headers.get("x-amz-acl"),
@@ -530,7 +542,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 extra[field] = headers[header]
         if "x-amz-storage-class" in headers:
             extra["storage_class"] = headers["x-amz-storage-class"]
-        meta = meta_from_headers({k.lower(): v for k, v in headers.items()})
+        meta = (extra_given or {}).get("meta_data") or {}  # echoed as given, as libcloud does
         return Object(object_name, result.size, result.etag, extra, meta, container, self)
 
     def upload_object(
@@ -574,7 +586,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 progress=ex_progress,
                 verify=verify_hash,
             )
-        return self._uploaded(result, object_name, container, request_headers)
+        return self._uploaded(result, object_name, container, request_headers, extra)
 
     def upload_object_via_stream(
         self,
@@ -611,7 +623,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 headers=request_headers,
                 progress=ex_progress,
             )
-        return self._uploaded(result, object_name, container, request_headers)
+        return self._uploaded(result, object_name, container, request_headers, extra)
 
     def download_object(
         self,
@@ -626,11 +638,18 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         """Stream the object into a temporary file, renamed into place when complete.
 
         Returns False (as libcloud does) when fewer bytes arrived than the
-        object's size; nothing is left at the destination then.  An SSE-C
+        object's size; nothing is left at the destination then, unless
+        ``delete_on_failure=False`` asks to keep what arrived.  An SSE-C
         object needs its key (``ex_sse_customer_key``).
         """
         return self._download(
-            obj, destination_path, None, overwrite_existing, ex_progress, ex_config, ex_sse_customer_key
+            obj,
+            destination_path,
+            None,
+            (overwrite_existing, not delete_on_failure),
+            ex_progress,
+            ex_config,
+            ex_sse_customer_key,
         )
 
     def download_object_range(
@@ -649,7 +668,13 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         validate_byte_range(start_bytes, end_bytes)
         byte_range = (start_bytes, None if end_bytes is None else end_bytes - 1)
         return self._download(
-            obj, destination_path, byte_range, overwrite_existing, ex_progress, ex_config, ex_sse_customer_key
+            obj,
+            destination_path,
+            byte_range,
+            (overwrite_existing, not delete_on_failure),
+            ex_progress,
+            ex_config,
+            ex_sse_customer_key,
         )
 
     def _download(
@@ -657,11 +682,13 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         obj: Object,
         destination_path: str,
         byte_range: Optional[Tuple[int, Optional[int]]],
-        overwrite: bool,
+        overwrite_and_keep: Tuple[bool, bool],
         progress: Optional[Progress],
         config: Optional[Config],
         sse_customer_key: Optional[SseKey],
     ) -> bool:
+        """``overwrite_and_keep``: libcloud's ``overwrite_existing`` and ``not delete_on_failure``."""
+        overwrite, keep_partial = overwrite_and_keep
         bucket, key = _names(obj)
         target = download_target(destination_path, obj.name, self)
         if os.path.exists(target) and not overwrite:
@@ -681,6 +708,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                     expected_etag=obj.hash,
                     overwrite=overwrite,
                     progress=progress,
+                    keep_partial=keep_partial,
                 )
         except TransferError:
             return False
@@ -804,7 +832,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
         Signed in the driver's signature version (SigV4: at most 7 days).
         """
-        validate_bucket_name(container_name)
+        validate_bucket_reference(container_name)
         validate_key(object_name)
         if method.upper() not in PRESIGN_METHODS:
             raise InvalidArgumentError("method must be one of %s, not %r" % (", ".join(PRESIGN_METHODS), method))

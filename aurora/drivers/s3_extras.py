@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence
 
-from aurora.core.validation import validate_bucket_name, validate_key
+from aurora.core.validation import validate_bucket_reference, validate_key
 
 if TYPE_CHECKING:
     from aurora.s3.client import S3Client
@@ -46,7 +46,7 @@ class S3ExtrasMixin:
         """
         from aurora.core.post_policy import presigned_post_fields
 
-        validate_bucket_name(container_name)
+        validate_bucket_reference(container_name)
         validate_key(object_name)
         client = self.client
         form = presigned_post_fields(

@@ -42,6 +42,7 @@ __all__ = [
     "stream_checksum_headers",
     "encryption_headers",
     "object_headers",
+    "ContentTypeUnknownError",
     "meta_from_headers",
     "EXTRA_HEADERS",
     "presign_seconds",
@@ -223,34 +224,62 @@ def meta_from_headers(headers: Mapping[str, str]) -> Dict[str, str]:
     return {name[len(prefix) :]: value for name, value in headers.items() if name.startswith(prefix)}
 
 
+class ContentTypeUnknownError(InvalidArgumentError, AttributeError):
+    """``strict_mode`` is on and no content type was given or could be guessed (libcloud's AttributeError)."""
+
+
 def object_headers(
     object_name: str,
     extra: Optional[Mapping[str, Any]],
     headers: Optional[Mapping[str, str]],
     storage_class: Optional[str],
     file_path: Optional[str] = None,
+    strict: bool = False,
 ) -> Dict[str, str]:
-    """The request headers that describe a new object, from libcloud's ``extra`` and the ``ex_`` options."""
+    """The request headers that describe a new object, from libcloud's ``extra`` and the ``ex_`` options.
+
+    The caller's ``headers`` are merged without regard to case, so each header
+    goes once: what ``extra`` sets wins, then the caller's header, then a
+    guess (the Content-Type from the file name).  With ``strict`` (libcloud's
+    ``strict_mode``) a content type that is neither given nor guessed raises.
+    """
     options: Mapping[str, Any] = extra or {}
     out: Dict[str, str] = dict(headers or {})
     import mimetypes  # on first use, not when a driver is made
 
-    content_type = options.get("content_type") or mimetypes.guess_type(file_path or object_name)[0]
-    out["Content-Type"] = content_type or DEFAULT_CONTENT_TYPE
-    for name, value in (options.get("meta_data") or {}).items():
-        out["x-amz-meta-%s" % name] = str(value)
+    given_type = _pop_header(out, "Content-Type")
+    name = file_path or object_name
+    content_type = options.get("content_type") or given_type or mimetypes.guess_type(name)[0]
+    if strict and not content_type:
+        raise ContentTypeUnknownError(
+            'File content-type could not be guessed for "%s" and no content_type value is provided' % (name,)
+        )
+    added: Dict[str, str] = {"Content-Type": content_type or DEFAULT_CONTENT_TYPE}
+    for meta_name, value in (options.get("meta_data") or {}).items():
+        added["x-amz-meta-%s" % meta_name] = str(value)
     if options.get("acl"):
-        out["x-amz-acl"] = str(options["acl"])
+        added["x-amz-acl"] = str(options["acl"])
     for field, header in EXTRA_HEADERS.items():
         if options.get(field):
-            out[header] = str(options[field])
+            added[header] = str(options[field])
     storage_class = storage_class or options.get("storage_class")
     if storage_class:
         if str(storage_class).lower() not in _STORAGE_CLASSES:
             raise InvalidArgumentError("Invalid storage class value: %s" % (storage_class,))
-        out["x-amz-storage-class"] = str(storage_class).upper()
-    out.update(encryption_headers(options))
+        added["x-amz-storage-class"] = str(storage_class).upper()
+    added.update(encryption_headers(options))
+    for header, value in added.items():
+        _pop_header(out, header)
+        out[header] = value
     return out
+
+
+def _pop_header(headers: Dict[str, str], name: str) -> Optional[str]:
+    """Remove every spelling of ``name`` from ``headers``; the last value removed, or None."""
+    found: Optional[str] = None
+    for key in [key for key in headers if key.lower() == name.lower()]:
+        found = headers.pop(key)
+    return found
 
 
 def presign_seconds(hours: Any) -> int:

@@ -118,7 +118,7 @@ def uses_virtual_host(style: str, bucket: Optional[str], endpoint_host: str) -> 
     if style == "path" or not bucket or _is_ip(endpoint_host):
         return False
     labels = bucket.split(".")
-    if not all(_DNS_LABEL.match(label) for label in labels) or len(bucket) > 63:
+    if not all(_DNS_LABEL.match(label) for label in labels) or not 3 <= len(bucket) <= 63 or _is_ip(bucket):
         return False
     return style == "virtual" or len(labels) == 1
 

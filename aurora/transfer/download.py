@@ -59,6 +59,7 @@ def download_file(
     overwrite: bool = False,
     progress: Optional[Progress] = None,
     verify: bool = True,
+    keep_partial: bool = False,
 ) -> int:
     """Download ``bucket/key`` (or ``byte_range``, inclusive) to ``destination``; returns bytes written.
 
@@ -74,6 +75,9 @@ def download_file(
         progress: ``progress(bytes_written, total)``, possibly from worker threads.
         verify: check the MD5 when the whole object was fetched and its ETag is
             a plain MD5 (not multipart, not SSE-KMS or SSE-C).
+        keep_partial: on a short transfer (TransferError), move what arrived
+            to ``destination`` instead of removing it (libcloud's
+            ``delete_on_failure=False``).
 
     Raises:
         LibcloudError: the destination exists and ``overwrite`` is false, or
@@ -85,12 +89,19 @@ def download_file(
     _check_destination(target, overwrite)
     meter = ProgressMeter(progress)
     with _PartFile(target) as part:
-        if byte_range is None:
-            fetched = _fetch_object(client, bucket, key, part.fd, config, expected_size, expected_etag, meter, verify)
-        else:
-            first, last = byte_range
-            fetched = _fetch_single(client, bucket, key, part.fd, config, first, last, expected_etag, meter, False)
-        _check_fetched(bucket, key, fetched, expected_size if byte_range is None else None)
+        try:
+            if byte_range is None:
+                fetched = _fetch_object(
+                    client, bucket, key, part.fd, config, expected_size, expected_etag, meter, verify
+                )
+            else:
+                first, last = byte_range
+                fetched = _fetch_single(client, bucket, key, part.fd, config, first, last, expected_etag, meter, False)
+            _check_fetched(bucket, key, fetched, expected_size if byte_range is None else None)
+        except TransferError:
+            if keep_partial:
+                part.commit()
+            raise
         part.commit()
     return fetched.written
 

@@ -86,7 +86,7 @@ def test_listing_with_a_prefix_and_delimiter_resumes(
     proxy.add_rule(is_list, Reset(after_bytes=5000), times=2, skip=1)
     with closing(make_driver(s3_server, proxy.host, proxy.port)) as driver:
         container = aurora.Container(bucket, {}, driver)
-        names = [obj.name for obj in driver.iterate_container_objects(container, ex_prefix="0", ex_delimiter="/")]
+        names = [obj.name for obj in driver.iterate_container_objects(container, prefix="0", ex_delimiter="/")]
     assert names == [key for key in expected if key.startswith("0") and "/" not in key]
 
 

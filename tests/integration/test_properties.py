@@ -74,7 +74,7 @@ def assert_round_trip(
     assert (got.name, got.size, got.hash) == (key, len(data), uploaded.hash)
     assert [obj.name for obj in driver.list_container_objects(container)] == [key]
     if prefix_listing:
-        assert key in [obj.name for obj in driver.list_container_objects(container, ex_prefix=key)]
+        assert key in [obj.name for obj in driver.list_container_objects(container, prefix=key)]
     assert b"".join(driver.download_object_as_stream(got)) == data
     target = scratch / "downloaded"
     assert driver.download_object(got, str(target), overwrite_existing=True) is True
@@ -126,7 +126,7 @@ def test_control_character_prefix_listing(
 ) -> None:
     boto3_client.put_object(Bucket=container.name, Key=key, Body=b"x")
     try:
-        names = [obj.name for obj in driver.list_container_objects(container, ex_prefix=key)]
+        names = [obj.name for obj in driver.list_container_objects(container, prefix=key)]
     except aurora.InvalidArgumentError:
         return  # refused before sending: acceptable
     finally:  # one DELETE per key: a multi-object delete cannot carry this key in its XML

@@ -91,13 +91,36 @@ def test_secret_never_shows_in_repr_or_str() -> None:
         "bad/slash",
     ],
 )
-def test_invalid_bucket_names_are_refused_before_any_request(name: str) -> None:
+def test_invalid_bucket_names_are_refused_before_a_bucket_is_made(name: str) -> None:
     driver = offline_driver()
     with pytest.raises(aurora.InvalidContainerNameError) as info:
         driver.create_container(name)
     assert repr(name) in str(info.value)
-    with pytest.raises(aurora.InvalidContainerNameError):
+
+
+@pytest.mark.parametrize("name", ["", "bad/slash", "tab\there", "nul\x00", "x" * 256])
+def test_names_no_request_can_carry_are_refused_everywhere(name: str) -> None:
+    driver = offline_driver()
+    container = Container(name, {}, driver)
+    calls = [
+        lambda: driver.get_container(name),
+        lambda: driver.get_object(name, "key"),
+        lambda: driver.list_container_objects(container),
+        lambda: driver.delete_container(container),
+    ]
+    for call in calls:
+        with pytest.raises(aurora.InvalidContainerNameError):
+            call()
+
+
+@pytest.mark.parametrize("name", ["UPPER", "has_underscore", "ab", "x" * 64, "192.168.1.1"])
+def test_names_that_break_only_dns_rules_are_sent_path_style(name: str) -> None:
+    from aurora.s3.client import uses_virtual_host
+
+    driver = offline_driver(retry_delay=0)
+    with pytest.raises(aurora.TransportError):  # sent: the closed port refuses the connection
         driver.get_container(name)
+    assert not uses_virtual_host("virtual", name, "s3.example.com")
 
 
 def test_overlong_key_is_refused_before_any_request(tmp_path) -> None:

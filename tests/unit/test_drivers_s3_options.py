@@ -166,3 +166,24 @@ def test_object_headers_from_extra() -> None:
     }
     with pytest.raises(InvalidArgumentError, match="storage class"):
         object_headers("k", {}, None, "fast")
+
+
+def test_user_headers_merge_without_regard_to_case() -> None:
+    from aurora.drivers.s3_options import object_headers
+
+    given = {"content-type": "text/plain", "CACHE-CONTROL": "no-cache", "X-Custom": "1"}
+    out = object_headers("k.bin", {"cache_control": "max-age=5"}, given, None)
+    assert [name for name in out if name.lower() == "content-type"] == ["Content-Type"]
+    assert out["Content-Type"] == "text/plain"  # the caller's header beats a guess
+    assert out["Cache-Control"] == "max-age=5" and "CACHE-CONTROL" not in out  # extra beats the header
+    assert out["X-Custom"] == "1"
+    assert object_headers("k", {"content_type": "image/png"}, given, None)["Content-Type"] == "image/png"
+
+
+def test_strict_mode_refuses_an_unknown_content_type_as_libcloud() -> None:
+    from aurora.drivers.s3_options import object_headers
+
+    assert object_headers("noext", None, None, None)["Content-Type"] == "application/octet-stream"
+    with pytest.raises(AttributeError, match="content-type could not be guessed"):
+        object_headers("noext", None, None, None, strict=True)
+    assert object_headers("a.txt", None, None, None, strict=True)["Content-Type"] == "text/plain"
