@@ -9,6 +9,7 @@ gives up.
 
 from __future__ import annotations
 
+import itertools
 from typing import Callable, Dict, Optional
 
 import pytest
@@ -35,10 +36,13 @@ from aurora.s3.paginators import MAX_EMPTY_PAGES
 def v2_tokens(following: Dict[Optional[str], Optional[str]], prefixes: bool = False) -> Callable[[Request], Reply]:
     """ListObjectsV2 whose page for token T names ``following[T]`` as the next token."""
 
+    pages = itertools.count()  # names that rise page after page, as a sorted listing's do
+
     def answer(request: Request) -> Reply:
         token = request.query.get("continuation-token")
-        entries = ["dir-%s/" % (token or "first")] if prefixes else []
-        keys = [] if prefixes else ["key-%s" % (token or "first")]
+        name = "%04d-%s" % (next(pages), token or "first")
+        entries = ["dir-%s/" % name] if prefixes else []
+        keys = [] if prefixes else ["key-%s" % name]
         return xml_reply(list_v2_page(keys, following[token], prefixes=entries))
 
     return answer
@@ -197,10 +201,12 @@ def test_cli_ls_with_v1_markers_going_round_ends(hostile_server: HostileServer) 
 
 
 def test_cli_rm_recursive_with_repeated_tokens_ends(hostile_server: HostileServer) -> None:
+    listing = v2_tokens(REPEATED)
+
     def answer(request: Request) -> Reply:
         if request.method == "POST":  # DeleteObjects: everything deleted (quiet)
             return xml_reply("<DeleteResult></DeleteResult>")
-        return v2_tokens(REPEATED)(request)
+        return listing(request)
 
     hostile_server.answer = answer
     result = run_cli(hostile_server, "rm", "-r", "s3://bkt/")
@@ -218,3 +224,18 @@ def test_cli_rb_force_with_upload_markers_that_repeat_ends(hostile_server: Hosti
     aborts = [request for request in hostile_server.requests if request.method == "DELETE"]
     assert [(request.key, request.query.get("uploadId")) for request in aborts] == [("k", "u1")] * 2
     assert not any(request.method == "DELETE" and not request.key for request in hostile_server.requests)
+
+
+@pytest.mark.parametrize("command", [("cp", "-r"), ("sync",)], ids=["cp -r", "sync"])
+def test_cli_copies_with_alternating_tokens_end(hostile_server: HostileServer, tmp_path, command: tuple) -> None:  # type: ignore[no-untyped-def]
+    listing = v2_tokens(ALTERNATING)
+
+    def answer(request: Request) -> Reply:
+        if request.key:  # a download of one listed key
+            return Reply(200, b"", (("ETag", '"d41d8cd98f00b204e9800998ecf8427e"'),))
+        return listing(request)
+
+    hostile_server.answer = answer
+    result = run_cli(hostile_server, *command, "s3://bkt/", str(tmp_path / "dest"), cwd=str(tmp_path))
+    assert result.returncode == 1 and b"repeated the token 'A'" in result.stderr
+    assert hostile_server.overflow == 0 and len(hostile_server.requests) < 20
