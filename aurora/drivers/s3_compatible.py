@@ -228,6 +228,7 @@ class GoogleStorageDriver(BaseS3StorageDriver):
     type = "google_storage"
     default_host = GOOGLE_STORAGE_HOST
     default_region = "auto"
+    namespace = "http://doc.s3.amazonaws.com/2006-03-01"  # libcloud's value (answers are read by shape)
 
     def __init__(
         self,
@@ -260,6 +261,7 @@ def _region_driver(class_name: str, region: str) -> Type[S3StorageDriver]:
         "__module__": __name__,
         "fixed_region": region,
         "region_name": region,
+        "ex_location_name": "EU" if region == "eu-west-1" else region,  # libcloud's LocationConstraint
     }
     return type(class_name, (S3StorageDriver,), namespace)
 
