@@ -207,6 +207,7 @@ def run_cli(
     home = cwd or str(ROOT)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LC_ALL": "C.UTF-8",  # file names are UTF-8 whatever the runtime's default (PyPy's is ASCII)
         "HOME": os.path.join(home, ".no-home") if cwd else "/nonexistent",
         "PYTHONPATH": str(ROOT),
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
