@@ -81,6 +81,19 @@ def download_every_way(api: Api, driver: Any, name: str, folder: Path) -> Any:
     )
 
 
+def short_download_kept_or_deleted(api: Api, driver: Any, name: str, folder: Path) -> Any:
+    """An object listed at another size than it has: the download is short, False either way."""
+    container = _container(driver, name)
+    obj = driver.upload_object(_file(folder, "src"), container, "obj")
+    stale = type(obj)(obj.name, obj.size + 10, obj.hash, {}, {}, container, driver)
+    results = []
+    for delete_on_failure in (True, False):
+        target = folder / ("short-%s" % delete_on_failure)
+        done = driver.download_object(stale, str(target), delete_on_failure=delete_on_failure)
+        results.append((done, target.exists() and target.read_bytes() == DATA))
+    return results
+
+
 def download_onto_an_existing_file(api: Api, driver: Any, name: str, folder: Path) -> Any:
     container = _container(driver, name)
     obj = driver.upload_object(_file(folder, "src"), container, "obj")
@@ -191,6 +204,7 @@ RAISING_ON_LOCAL = RAISING - {strict_mode_needs_a_content_type}  # libcloud's LO
 # Where aurora deliberately differs (README, "Migrating from libcloud"), the snippet is left out of
 # the equal-outcome run on that store and its difference is asserted below instead.
 ON_RGW = [s for s in SNIPPETS if s is not upload_from_a_stream]  # libcloud's SigV2 multipart is refused
+ON_RGW.append(short_download_kept_or_deleted)  # LOCAL: libcloud copies the file whatever its size
 ON_LOCAL = [s for s in SNIPPETS if s is not upload_with_metadata]  # aurora's LOCAL keeps metadata
 
 
@@ -198,6 +212,8 @@ ON_LOCAL = [s for s in SNIPPETS if s is not upload_with_metadata]  # aurora's LO
 def test_on_rgw(snippet: Callable[..., Any], rgw_driver: Any, bucket_for: Any, folder_for: Any) -> None:
     result = same(snippet, rgw_driver, bucket_for, folder_for)
     assert isinstance(result, frozenset) == (snippet in RAISING_ON_RGW), result
+    if snippet is short_download_kept_or_deleted:
+        assert result == [(False, False), (False, True)]
 
 
 def test_on_rgw_libclouds_sigv2_multipart_is_refused_where_aurora_uploads(

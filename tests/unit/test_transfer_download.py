@@ -268,6 +268,17 @@ def test_size_mismatch_is_a_transfer_error_and_leaves_nothing(tmp_path: Path) ->
     assert not target.exists() and leftovers(tmp_path) == []
 
 
+def test_keep_partial_leaves_what_arrived_at_the_destination(tmp_path: Path) -> None:
+    """libcloud's delete_on_failure=False: a short download stays where it was written."""
+    store = FakeStore(payload(5000))
+    target = tmp_path / "o"
+    with pytest.raises(errors.TransferError, match="expected 6000"):
+        download_file(  # type: ignore[arg-type]
+            store, BUCKET, KEY, target, config=config(), expected_size=6000, keep_partial=True
+        )
+    assert target.read_bytes() == payload(5000) and leftovers(tmp_path) == []
+
+
 def test_existing_destination_is_refused_before_any_request(tmp_path: Path) -> None:
     target = tmp_path / "o"
     target.write_bytes(b"keep me")
