@@ -129,11 +129,14 @@ zipapp:
 	$(PYTHON) scripts/build_zipapp.py
 
 # ------------------------------------------------------------------------------------
-## bench: aurora vs boto3 vs libcloud on one local Ceph RGW, started unless one is up
+## bench: aurora vs boto3 vs libcloud, then the aurora command vs aws-cli vs s5cmd (CLI_BENCH_ARGS="--reps 2"),
+##        on one local Ceph RGW, started unless one is up
 ##        (BENCH_ARGS="--reps 3 --scenarios small_pairs,import"); not part of `make test`
 .PHONY: bench
 bench: venv ceph
 	$(VPY) benchmarks/run.py $(BENCH_ARGS)
+	$(VPY) benchmarks/cli_bench.py $(CLI_BENCH_ARGS)
+	$(VPY) benchmarks/sync_merge.py
 
 # ==================================================================================== soak
 ## soak: a bounded mixed load on RGW (SOAK_SECONDS, default 600; SOAK_ARGS="--threads 8") that
