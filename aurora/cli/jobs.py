@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Callable, Iterator, Optional, Type
 
+from aurora.cli.parser import DEFAULT_JOBS
 from aurora.cli.progress import RateMeter, render_progress
 
 if TYPE_CHECKING:
@@ -41,15 +42,10 @@ if TYPE_CHECKING:
 
     from aurora.cli.session import Session
 
-__all__ = ["JobRunner", "TotalProgress", "Submit", "run_concurrently", "DEFAULT_JOBS", "MAX_JOBS"]
+__all__ = ["JobRunner", "TotalProgress", "Submit", "run_concurrently"]
 
 Submit = Callable[[Callable[[], object], Optional[int]], None]
 """``submit(work, size)``: run ``work()`` (which reports its own outcome) for an object of ``size`` bytes."""
-
-DEFAULT_JOBS = 16
-"""Operations at once unless ``--jobs`` says otherwise (chosen by measurement, benchmarks/README.md)."""
-
-MAX_JOBS = 256
 
 
 class TotalProgress:

@@ -11,6 +11,7 @@ Progress callbacks may run on worker threads (see :mod:`aurora.transfer.progress
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import threading
@@ -319,8 +320,10 @@ def _file_md5(fd: int, size: int, chunk_size: int) -> bytes:
     return bytes(digest.digest())
 
 
+@functools.lru_cache(maxsize=1)
 def _umask() -> int:
-    """The process umask, read without changing it where the system allows."""
+    """The process umask, read without changing it where the system allows (once: a many-file
+    download would otherwise read ``/proc/self/status`` once a file)."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
