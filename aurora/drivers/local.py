@@ -61,6 +61,7 @@ from aurora.drivers.base import (
     Container,
     Object,
     StorageDriver,
+    bound_errors,
     download_target,
     validate_byte_range,
 )
@@ -166,10 +167,8 @@ class LocalStorageDriver(StorageDriver):
     # -- paths and errors --------------------------------------------------
 
     def _container_path(self, name: str) -> str:
-        try:
+        with bound_errors(self):
             return os.path.join(self.base_path, check_container_name(name))
-        except AuroraError as error:
-            raise self._bind(error) from None
 
     def _existing_container_path(self, name: str) -> str:
         path = self._container_path(name)
@@ -200,10 +199,8 @@ class LocalStorageDriver(StorageDriver):
         return path
 
     def _segments(self, key: object) -> List[str]:
-        try:
+        with bound_errors(self):
             return key_segments(key)
-        except AuroraError as error:
-            raise self._bind(error) from None
 
     def _os_error(self, error: OSError, container_name: str, key: Optional[str], doing: str) -> AuroraError:
         """The aurora error for a file-system failure (a container deleted under us, a full disk...)."""
@@ -230,10 +227,6 @@ class LocalStorageDriver(StorageDriver):
             self,
             key,
         )
-
-    def _bind(self, error: AuroraError) -> AuroraError:
-        error.driver = self
-        return error
 
     def _chunk_size(self, chunk_size: Optional[int], config: Optional[Config] = None) -> int:
         if chunk_size is None:

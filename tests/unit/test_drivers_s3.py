@@ -320,3 +320,19 @@ def test_key_none_or_a_profile_takes_the_environment_for_any_provider(
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9999")
     driver = get_driver(Provider.S3_RGW)()
     assert (driver.key, driver.host, driver.port) == ("ENVKEY", "127.0.0.1", 9999)
+
+
+def test_errors_are_bound_to_the_driver_by_one_helper() -> None:
+    """``bound_errors`` is the one place a driver attaches itself to an error raised below it."""
+    import pathlib
+
+    import aurora.drivers
+
+    folder = pathlib.Path(aurora.drivers.__file__).parent
+    for module in sorted(folder.glob("*.py")):
+        text = module.read_text(encoding="utf-8")
+        assert "raise self._bind(" not in text, module.name
+    driver = offline_driver(retry_delay=0)
+    with pytest.raises(aurora.TransportError) as info:
+        driver.get_container("bucket")
+    assert info.value.driver is driver and info.value.__cause__ is None
