@@ -46,7 +46,14 @@ class _Listed(NamedTuple):
 def run_ls(session: Session) -> int:
     """Buckets, or the entries under a prefix; status 1 when a prefix matched nothing (as ``aws s3 ls``)."""
     url: Optional[S3Url] = session.args.url
+    versions = bool(getattr(session.args, "versions", False))
+    if url is not None and versions:
+        from aurora.cli.versions import run_ls_versions
+
+        return run_ls_versions(session)
     if url is None:
+        if versions:
+            raise UsageError("ls --versions needs a bucket: s3://bucket[/prefix]")
         try:
             _list_buckets(session)
         except Exception as error:  # noqa: BLE001
@@ -190,6 +197,9 @@ def run_rm(session: Session) -> int:
     """Delete one object, or with ``-r`` every object under the prefix (taken as a folder)."""
     url: S3Url = session.args.url
     dry_run = bool(session.args.dry_run)
+    version = getattr(session.args, "version_id", None)
+    if version and session.args.recursive:
+        raise UsageError("rm --version-id deletes one object's version; it does not go with --recursive")
     if not session.args.recursive:
         if not url.key:
             raise UsageError("rm needs a key (s3://bucket/key); use --recursive for a prefix or rb for a bucket")
@@ -198,11 +208,12 @@ def run_rm(session: Session) -> int:
             return 0
         try:
             container = Container(url.bucket, {}, session.driver)
-            session.driver.delete_object(Object(url.key, 0, None, {}, {}, container, session.driver))
+            obj = Object(url.key, 0, None, {}, {}, container, session.driver)
+            session.driver.delete_object(obj, ex_version_id=version)
         except Exception as error:  # noqa: BLE001
             session.fail("delete", str(url), error)
             return 1
-        session.report("delete", str(url))
+        session.report("delete", str(url) + (" (version %s)" % version if version else ""))
         return 0
     return 1 if delete_under(session, url.bucket, listing_prefix(url.key), dry_run) else 0
 
@@ -263,7 +274,11 @@ def run_du(session: Session) -> int:
 
 
 def run_presign(session: Session) -> int:
-    """Print the presigned URL alone, so ``$(aurora presign ...)`` is the URL."""
+    """Print the presigned URL alone, so ``$(aurora presign ...)`` is the URL; ``--post``: a form as JSON."""
+    if getattr(session.args, "post", False):
+        from aurora.cli.presign_post import run_presign_post
+
+        return run_presign_post(session)
     url: S3Url = session.args.url
     if not url.key:
         raise UsageError("presign needs an object: s3://bucket/key")

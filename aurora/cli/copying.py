@@ -205,6 +205,8 @@ def _run(session: Session, move: bool) -> int:
     args = session.args
     source, destination = args.source, args.destination
     check_pair(source, destination, args.recursive, move)
+    if getattr(args, "version_id", None) and (args.recursive or not isinstance(source, S3Url)):
+        raise UsageError("cp --version-id needs one object as the source (s3://bucket/key), without --recursive")
     if not args.recursive:
         job = single_job(source, destination)
         return 0 if run_job(session, job, move, args.dry_run) else 1

@@ -38,6 +38,7 @@ COMMANDS: Dict[str, str] = {
     "presign": "aurora.cli.commands:run_presign",
     "stat": "aurora.cli.commands:run_stat",
     "du": "aurora.cli.commands:run_du",
+    "tag": "aurora.cli.tagging:run_tag",
 }
 """Each command's function, as ``module:name``: imported when that command runs, so a command
 (and ``--version``) loads only its own modules."""

@@ -131,12 +131,15 @@ def _command(commands: Any, common: argparse.ArgumentParser, name: str, summary:
 
 
 def _add_listing_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    ls = _command(commands, common, "ls", "list buckets, or the objects and folders under a prefix")
+    ls = _command(
+        commands, common, "ls", "list buckets, or the objects and folders under a prefix (--versions: every version)"
+    )
     ls.add_argument("url", nargs="?", type=_s3_url, metavar="s3://bucket[/prefix]")
     ls.add_argument("-r", "--recursive", action="store_true", help="everything below, with full keys")
     ls.add_argument("--json", action="store_true", help="one JSON object a line")
     ls.add_argument("--human-readable", action="store_true", help="sizes in KiB, MiB...")
     ls.add_argument("--summarize", action="store_true", help="end with the object count and total size")
+    ls.add_argument("--versions", action="store_true", help="every version and delete marker under the prefix")
     stat = _command(commands, common, "stat", "show an object's size, ETag, type, date and metadata")
     stat.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
     stat.add_argument("--json", action="store_true", help="one JSON object")
@@ -155,16 +158,22 @@ def _add_bucket_commands(commands: Any, common: argparse.ArgumentParser) -> None
 
 
 def _add_object_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    for name, summary in (("cp", "copy files and objects"), ("mv", "move files and objects")):
+    for name, summary in (
+        ("cp", "copy files and objects (--version-id: an older version)"),
+        ("mv", "move files and objects"),
+    ):
         command = _command(commands, common, name, summary)
         command.add_argument("source", type=_location, metavar="SRC", help="s3://bucket/key, a path, or -")
         command.add_argument("destination", type=_location, metavar="DST", help="s3://bucket/key, a path, or -")
         command.add_argument("-r", "--recursive", action="store_true", help="a whole folder or prefix")
+        if name == "cp":
+            command.add_argument("--version-id", metavar="ID", help="copy this version of the source object")
         _output_options(command)
         _jobs_option(command)
-    rm = _command(commands, common, "rm", "delete an object, or everything under a prefix")
+    rm = _command(commands, common, "rm", "delete an object, or everything under a prefix (--version-id: one version)")
     rm.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
     rm.add_argument("-r", "--recursive", action="store_true", help="everything under the prefix")
+    rm.add_argument("--version-id", metavar="ID", help="delete this version for good (no delete marker)")
     _output_options(rm)
     _jobs_option(rm)
     cat = _command(commands, common, "cat", "write an object to standard output")
@@ -175,7 +184,9 @@ def _add_object_commands(commands: Any, common: argparse.ArgumentParser) -> None
     sync.add_argument("--delete", action="store_true", help="delete what DST holds and SRC does not")
     _output_options(sync)
     _jobs_option(sync)
-    presign = _command(commands, common, "presign", "print a URL that works without credentials")
+    presign = _command(
+        commands, common, "presign", "print a URL that works without credentials (--post: a browser upload form)"
+    )
     presign.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
     presign.add_argument(
         "--expires-in",
@@ -193,6 +204,32 @@ def _add_object_commands(commands: Any, common: argparse.ArgumentParser) -> None
         default="GET",
         help="the HTTP method the URL allows (default GET)",
     )
+    _add_post_options(presign)
+    _add_tag_command(commands, common)
+
+
+def _add_post_options(presign: argparse.ArgumentParser) -> None:
+    presign.add_argument(
+        "--post", action="store_true", help="print a browser upload form as JSON (url and fields) instead"
+    )
+    presign.add_argument(
+        "--condition",
+        action="append",
+        metavar="JSON",
+        help="with --post: a policy condition, e.g. '[\"content-length-range\", 1, 1048576]' (repeatable)",
+    )
+    presign.add_argument(
+        "--field", action="append", metavar="NAME=VALUE", help="with --post: a form field (repeatable)"
+    )
+
+
+def _add_tag_command(commands: Any, common: argparse.ArgumentParser) -> None:
+    tag = _command(commands, common, "tag", "show, set or remove an object's tags")
+    tag.add_argument("action", choices=("get", "set", "rm"), help="get: print them; set: replace them; rm: remove them")
+    tag.add_argument("url", type=_s3_url, metavar="s3://bucket/key")
+    tag.add_argument("tags", nargs="*", metavar="KEY=VALUE", help="with set: the new tags (at most 10)")
+    tag.add_argument("--version-id", metavar="ID", help="the tags of this version")
+    tag.add_argument("--json", action="store_true", help="with get: one JSON object")
 
 
 def build_parser() -> argparse.ArgumentParser:

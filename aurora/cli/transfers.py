@@ -58,9 +58,15 @@ def upload_stdin(session: Session, stream: BinaryIO, url: S3Url) -> None:
         _finished(bar)
 
 
+def version_of(session: Session) -> Optional[str]:
+    """The source version ``cp --version-id`` asks for (None: the latest, and for every other command)."""
+    version: Optional[str] = getattr(session.args, "version_id", None)
+    return version
+
+
 def head(session: Session, url: S3Url) -> Object:
     """The object at ``url`` (one HEAD): its size, ETag and LastModified."""
-    return session.driver.get_object(url.bucket, url.key)
+    return session.driver.get_object(url.bucket, url.key, ex_version_id=version_of(session))
 
 
 def download(session: Session, obj: Object, target: str) -> None:
@@ -71,7 +77,9 @@ def download(session: Session, obj: Object, target: str) -> None:
     make_parent(target)
     bar = session.progress("download %s" % os.path.basename(target))
     try:
-        complete = session.driver.download_object(obj, target, overwrite_existing=True, ex_progress=bar)
+        complete = session.driver.download_object(
+            obj, target, overwrite_existing=True, ex_progress=bar, ex_version_id=version_of(session)
+        )
     finally:
         _finished(bar)
     if not complete:
@@ -89,7 +97,7 @@ def download_to_stdout(session: Session, url: S3Url, output: BinaryIO) -> int:
     report: Callable[[int, Optional[int]], None] = bar if bar is not None else (lambda done, total: None)
     written = 0
     try:
-        for chunk in driver.download_object_as_stream(obj):
+        for chunk in driver.download_object_as_stream(obj, ex_version_id=version_of(session)):
             output.write(chunk)
             written += len(chunk)
             report(written, None)
@@ -101,7 +109,8 @@ def download_to_stdout(session: Session, url: S3Url, output: BinaryIO) -> int:
 
 def server_side_copy(session: Session, obj: Object, destination: S3Url) -> None:
     """Copy without the bytes passing through here (parallel part copies above 5 GiB, in the driver)."""
-    session.driver.ex_copy_object(obj, _container(session, destination.bucket), destination.key)
+    container = _container(session, destination.bucket)
+    session.driver.ex_copy_object(obj, container, destination.key, ex_version_id=version_of(session))
 
 
 def safe_local_path(root: str, name: str) -> str:

@@ -90,6 +90,7 @@ class CompleteMultipartResult:
     bucket: Optional[str]
     key: Optional[str]
     etag: str
+    version_id: Optional[str] = None
 
 
 @dataclass(frozen=True)

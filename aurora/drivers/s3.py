@@ -467,8 +467,14 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
     # -- objects ----------------------------------------------------------
 
-    def get_object(self, container_name: str, object_name: str, ex_sse_customer_key: Optional[SseKey] = None) -> Object:
-        """The object's size, ETag, headers and metadata (a HEAD).
+    def get_object(
+        self,
+        container_name: str,
+        object_name: str,
+        ex_sse_customer_key: Optional[SseKey] = None,
+        ex_version_id: Optional[str] = None,
+    ) -> Object:
+        """The object's size, ETag, headers and metadata (a HEAD); of version ``ex_version_id`` if given.
 
         An SSE-C object needs its key (``ex_sse_customer_key``) even for this.
         """
@@ -477,7 +483,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         container = Container(name=container_name, extra={}, driver=self)
         with bound_errors(self):
             try:
-                headers = self._reader(ex_sse_customer_key).head_object(container_name, object_name)
+                headers = self._reader(ex_sse_customer_key, ex_version_id).head_object(container_name, object_name)
             except ObjectDoesNotExistError:
                 self.get_container(container_name)  # a missing bucket is the better answer
                 raise
@@ -492,6 +498,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             ("etag", "etag"),
             ("content-encoding", "content_encoding"),
             ("last-modified", "last_modified"),
+            ("expires", "expires"),
             ("cache-control", "cache_control"),
             ("content-disposition", "content_disposition"),
             ("content-language", "content_language"),
@@ -518,11 +525,12 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         """The request headers that describe a new object."""
         return object_headers(object_name, extra, headers, storage_class, file_path, self.strict_mode)
 
-    def _reader(self, sse_customer_key: Optional[SseKey]) -> S3Client:
-        """The client for GETs and HEADs of an object: with its SSE-C headers when it has a key."""
+    def _reader(self, sse_customer_key: Optional[SseKey], version_id: Optional[str] = None) -> S3Client:
+        """The client for GETs and HEADs of an object: of one version, with its SSE-C headers when it has a key."""
+        client = self.client if version_id is None else self.client.with_version_id(version_id)
         if sse_customer_key is None:
-            return self.client
-        return self.client.with_read_headers(sse_customer_headers(sse_customer_key))
+            return client
+        return client.with_read_headers(sse_customer_headers(sse_customer_key))
 
     def _uploaded(
         self,
@@ -542,6 +550,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 extra[field] = headers[header]
         if "x-amz-storage-class" in headers:
             extra["storage_class"] = headers["x-amz-storage-class"]
+        if result.version_id:
+            extra["version_id"] = result.version_id
         meta = (extra_given or {}).get("meta_data") or {}  # echoed as given, as libcloud does
         return Object(object_name, result.size, result.etag, extra, meta, container, self)
 
@@ -634,13 +644,15 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         ex_progress: Optional[Progress] = None,
         ex_config: Optional[Config] = None,
         ex_sse_customer_key: Optional[SseKey] = None,
+        ex_version_id: Optional[str] = None,
     ) -> bool:
         """Stream the object into a temporary file, renamed into place when complete.
 
         Returns False (as libcloud does) when fewer bytes arrived than the
         object's size; nothing is left at the destination then, unless
         ``delete_on_failure=False`` asks to keep what arrived.  An SSE-C
-        object needs its key (``ex_sse_customer_key``).
+        object needs its key (``ex_sse_customer_key``); ``ex_version_id``
+        reads an older version.
         """
         return self._download(
             obj,
@@ -649,7 +661,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             (overwrite_existing, not delete_on_failure),
             ex_progress,
             ex_config,
-            ex_sse_customer_key,
+            (ex_sse_customer_key, ex_version_id),
         )
 
     def download_object_range(
@@ -663,6 +675,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         ex_progress: Optional[Progress] = None,
         ex_config: Optional[Config] = None,
         ex_sse_customer_key: Optional[SseKey] = None,
+        ex_version_id: Optional[str] = None,
     ) -> bool:
         """Download bytes ``[start_bytes, end_bytes)`` (end exclusive, as in libcloud)."""
         validate_byte_range(start_bytes, end_bytes)
@@ -674,7 +687,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             (overwrite_existing, not delete_on_failure),
             ex_progress,
             ex_config,
-            ex_sse_customer_key,
+            (ex_sse_customer_key, ex_version_id),
         )
 
     def _download(
@@ -685,11 +698,13 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         overwrite_and_keep: Tuple[bool, bool],
         progress: Optional[Progress],
         config: Optional[Config],
-        sse_customer_key: Optional[SseKey],
+        reading: Tuple[Optional[SseKey], Optional[str]],
     ) -> bool:
-        """``overwrite_and_keep``: libcloud's ``overwrite_existing`` and ``not delete_on_failure``."""
+        """``overwrite_and_keep``: libcloud's ``overwrite_existing`` and ``not delete_on_failure``;
+        ``reading``: the SSE-C key and the version id (None: the latest) to read."""
         overwrite, keep_partial = overwrite_and_keep
         bucket, key = _names(obj)
+        same = reading[1] is None or reading[1] == obj.extra.get("version_id")
         target = download_target(destination_path, obj.name, self)
         if os.path.exists(target) and not overwrite:
             raise LibcloudError("File %s already exists, but overwrite_existing=False" % (target,), driver=self)
@@ -698,14 +713,14 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         try:
             with bound_errors(self):
                 download_file(
-                    self._reader(sse_customer_key),
+                    self._reader(*reading),
                     bucket,
                     key,
                     target,
                     config=(config or self.config).transfer,
                     byte_range=byte_range,
-                    expected_size=obj.size if byte_range is None else None,
-                    expected_etag=obj.hash,
+                    expected_size=obj.size if byte_range is None and same else None,
+                    expected_etag=obj.hash if same else None,
                     overwrite=overwrite,
                     progress=progress,
                     keep_partial=keep_partial,
@@ -715,9 +730,13 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         return True
 
     def download_object_as_stream(
-        self, obj: Object, chunk_size: Optional[int] = None, ex_sse_customer_key: Optional[SseKey] = None
+        self,
+        obj: Object,
+        chunk_size: Optional[int] = None,
+        ex_sse_customer_key: Optional[SseKey] = None,
+        ex_version_id: Optional[str] = None,
     ) -> Iterator[bytes]:
-        return self._stream(obj, None, chunk_size, ex_sse_customer_key)
+        return self._stream(obj, None, chunk_size, (ex_sse_customer_key, ex_version_id))
 
     def download_object_range_as_stream(
         self,
@@ -726,26 +745,25 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         end_bytes: Optional[int] = None,
         chunk_size: Optional[int] = None,
         ex_sse_customer_key: Optional[SseKey] = None,
+        ex_version_id: Optional[str] = None,
     ) -> Iterator[bytes]:
         validate_byte_range(start_bytes, end_bytes)
         byte_range = (start_bytes, None if end_bytes is None else end_bytes - 1)
-        return self._stream(obj, byte_range, chunk_size, ex_sse_customer_key)
+        return self._stream(obj, byte_range, chunk_size, (ex_sse_customer_key, ex_version_id))
 
     def _stream(
         self,
         obj: Object,
         byte_range: Optional[Tuple[int, Optional[int]]],
         chunk_size: Optional[int],
-        sse_customer_key: Optional[SseKey],
+        reading: Tuple[Optional[SseKey], Optional[str]],
     ) -> Iterator[bytes]:
         """The GET is sent now, so a missing object raises here, as in libcloud."""
         from aurora.transfer.download import iter_object
 
         bucket, key = _names(obj)
         with bound_errors(self):
-            chunks = iter_object(
-                self._reader(sse_customer_key), bucket, key, byte_range=byte_range, chunk_size=chunk_size
-            )
+            chunks = iter_object(self._reader(*reading), bucket, key, byte_range=byte_range, chunk_size=chunk_size)
         return self._bound_chunks(chunks)
 
     def _bound_chunks(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -756,9 +774,10 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         with bound_errors(self):
             yield from items
 
-    def delete_object(self, obj: Object) -> bool:
+    def delete_object(self, obj: Object, ex_version_id: Optional[str] = None) -> bool:
+        """Delete the object (a delete marker in a versioned bucket), or one version of it for good."""
         with bound_errors(self):
-            self.client.delete_object(*_names(obj))
+            self.client.delete_object(*_names(obj), version_id=ex_version_id)
         return True
 
     def ex_delete_objects(
@@ -855,6 +874,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         extra: Optional[Dict[str, Any]] = None,
         ex_config: Optional[Config] = None,
         ex_source_sse_customer_key: Optional[SseKey] = None,
+        ex_version_id: Optional[str] = None,
     ) -> Object:
         """Copy ``obj`` to ``dest_container/dest_object_name`` on the server; returns the copy.
 
@@ -866,6 +886,9 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
         An SSE-C source needs ``ex_source_sse_customer_key``; the copy is
         encrypted with ``extra["ex_sse_customer_key"]`` if given, else not.
+        ``ex_version_id`` copies that version of the source: copying an old
+        version onto its own key restores it.  ``extra["tags"]`` replaces the
+        tags; without it they are copied.
         """
         validate_key(dest_object_name)
         source_bucket, source_name = _names(obj)
@@ -884,9 +907,10 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 dest_bucket,
                 dest_object_name,
                 config=config,
-                size=obj.size if isinstance(obj.size, int) and obj.size >= 0 else None,
+                size=obj.size if isinstance(obj.size, int) and obj.size >= 0 and ex_version_id is None else None,
                 headers=headers,
                 source_sse=source_sse,
+                source_version_id=ex_version_id,
             )
         return self.get_object(dest_bucket, dest_object_name, (extra or {}).get("ex_sse_customer_key"))
 

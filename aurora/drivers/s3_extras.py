@@ -2,19 +2,27 @@
 
 A mixin of :class:`aurora.drivers.s3.BaseS3StorageDriver`, kept in its own
 module so the facade's main file stays about the libcloud API.  Every method
-here goes through the driver's S3 client and the transfer engine.
+here goes through the driver's S3 client, the sub-resource operations of
+:mod:`aurora.s3.subresources` and the driver's own copy.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, TypeVar
 
-from aurora.core.validation import validate_bucket_reference, validate_key
+from aurora.core.validation import validate_bucket_reference, validate_key, validate_prefix
+from aurora.drivers.base import Container, Object, bound_errors
+from aurora.drivers.s3_options import EXTRA_HEADERS
+from aurora.errors import NotImplemented_
 
 if TYPE_CHECKING:
+    from aurora.config import Config
+    from aurora.core.versions import ListVersionsResult, ObjectVersion
     from aurora.s3.client import S3Client
 
 __all__ = ["S3ExtrasMixin"]
+
+T = TypeVar("T")
 
 
 class S3ExtrasMixin:
@@ -23,6 +31,30 @@ class S3ExtrasMixin:
     if TYPE_CHECKING:
         client: S3Client
         secure: bool
+        config: Config
+
+        def _bound(self, items: Iterator[T]) -> Iterator[T]: ...
+
+        def get_object(
+            self,
+            container_name: str,
+            object_name: str,
+            ex_sse_customer_key: Any = None,
+            ex_version_id: Optional[str] = None,
+        ) -> Object: ...
+
+        def ex_copy_object(
+            self,
+            obj: Object,
+            dest_container: Container,
+            dest_object_name: str,
+            extra: Optional[Dict[str, Any]] = None,
+            ex_config: Optional[Config] = None,
+            ex_source_sse_customer_key: Any = None,
+            ex_version_id: Optional[str] = None,
+        ) -> Object: ...
+
+    # -- browser uploads ---------------------------------------------------
 
     def ex_presign_post(
         self,
@@ -62,3 +94,145 @@ class S3ExtrasMixin:
         )
         url = client.url_for(container_name, None, scheme="https" if self.secure else "http")
         return {"url": url, "fields": form}
+
+    # -- versions ------------------------------------------------------------
+
+    def ex_set_container_versioning(self, container: Container, enabled: bool) -> None:
+        """Turn versioning on, or suspend it (a versioned bucket never goes back to unversioned)."""
+        from aurora.s3.subresources import put_bucket_versioning
+
+        with bound_errors(self):
+            put_bucket_versioning(self.client, validate_bucket_reference(container.name), bool(enabled))
+
+    def ex_get_container_versioning(self, container: Container) -> Optional[str]:
+        """``"Enabled"``, ``"Suspended"``, or None for a bucket that never had versioning."""
+        from aurora.s3.subresources import get_bucket_versioning
+
+        with bound_errors(self):
+            return get_bucket_versioning(self.client, validate_bucket_reference(container.name))
+
+    def ex_iterate_object_versions(
+        self, container: Container, prefix: Optional[str] = None, ex_delimiter: Optional[str] = None
+    ) -> Iterator[Object]:
+        """Every version and delete marker under ``prefix``, each key's newest first.
+
+        Each is an :class:`Object` whose ``extra`` holds ``version_id``,
+        ``is_latest``, ``is_delete_marker``, ``last_modified``, ``etag`` and
+        ``storage_class`` (a delete marker has size 0 and no hash).  Read,
+        copy or delete one with ``ex_version_id=obj.extra["version_id"]``.
+        """
+        for page in self._version_pages(validate_bucket_reference(container.name), prefix, ex_delimiter):
+            for version in page.versions:
+                yield self._object_from_version(version, container)
+
+    def _version_pages(
+        self, bucket: str, prefix: Optional[str], delimiter: Optional[str]
+    ) -> Iterator[ListVersionsResult]:
+        from aurora.s3.subresources import version_pages
+
+        validate_prefix(prefix)
+        validate_prefix(delimiter)
+        return self._bound(version_pages(self.client, bucket, prefix, delimiter))
+
+    def _object_from_version(self, version: ObjectVersion, container: Container) -> Object:
+        extra = {
+            "version_id": version.version_id,
+            "is_latest": version.is_latest,
+            "is_delete_marker": version.is_delete_marker,
+            "last_modified": version.last_modified,
+            "etag": version.etag,
+            "storage_class": version.storage_class,
+        }
+        meta = {"owner": {"id": version.owner_id, "display_name": version.owner_name}}
+        size = version.size or 0
+        return Object(version.key, size, version.etag or None, extra, meta, container, self)  # type: ignore[arg-type]
+
+    # -- tags ------------------------------------------------------------------
+
+    def ex_get_object_tags(self, obj: Object, ex_version_id: Optional[str] = None) -> Dict[str, str]:
+        """The object's tags (of one version with ``ex_version_id``)."""
+        from aurora.s3.subresources import get_object_tagging
+
+        with bound_errors(self):
+            return get_object_tagging(self.client, *_names(obj), version_id=ex_version_id)
+
+    def ex_set_object_tags(self, obj: Object, tags: Mapping[str, str], ex_version_id: Optional[str] = None) -> bool:
+        """Replace the object's tags; at most 10, keys up to 128 and values up to 256 characters."""
+        from aurora.s3.subresources import put_object_tagging
+
+        with bound_errors(self):
+            put_object_tagging(self.client, *_names(obj), tags, version_id=ex_version_id)
+        return True
+
+    def ex_delete_object_tags(self, obj: Object, ex_version_id: Optional[str] = None) -> bool:
+        from aurora.s3.subresources import delete_object_tagging
+
+        with bound_errors(self):
+            delete_object_tagging(self.client, *_names(obj), version_id=ex_version_id)
+        return True
+
+    # -- metadata edits ----------------------------------------------------------
+
+    def ex_update_object_metadata(
+        self,
+        obj: Object,
+        meta_data: Optional[Mapping[str, str]] = None,
+        content_type: Optional[str] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+        ex_config: Optional[Config] = None,
+    ) -> Object:
+        """Change the object's metadata without uploading it again; returns the object as stored.
+
+        A copy onto itself with the ``REPLACE`` directive (parallel part copies
+        above 5 GiB).  What is not given is kept as it is: content type, cache
+        control, disposition, encoding, language, expires, user metadata
+        (``meta_data`` replaces it whole), tags (``extra["tags"]`` replaces
+        them), storage class and SSE-S3.  ``extra`` takes the upload options
+        (``cache_control``, ``acl``...).  An SSE-C object needs its key in
+        ``extra["ex_sse_customer_key"]``; it stays encrypted with it (on a server
+        that cannot CopyObject an SSE-C source, as RGW Pacific, the copy is
+        made of part copies).  The ACL
+        is not read back: a copy gets the bucket's default unless
+        ``extra["acl"]`` says otherwise.
+        """
+        options = dict(extra or {})
+        key = options.get("ex_sse_customer_key")
+        current = self.get_object(obj.container.name, obj.name, ex_sse_customer_key=key)
+        new_extra = _kept_options(current)
+        if "tags" not in options:
+            new_extra["tags"] = self.ex_get_object_tags(current)
+        new_extra.update(options)
+        new_extra["meta_data"] = dict(current.meta_data if meta_data is None else meta_data)
+        if content_type is not None:
+            new_extra["content_type"] = content_type
+        try:
+            return self.ex_copy_object(
+                current, current.container, current.name, new_extra, ex_config=ex_config, ex_source_sse_customer_key=key
+            )
+        except NotImplemented_:
+            if key is None:
+                raise
+        # Ceph RGW (Pacific) cannot CopyObject an SSE-C source, but copies its
+        # parts when the copy keeps the key: the same edit as a multipart copy.
+        parts = (ex_config or self.config).replace(multipart_copy_threshold=1)
+        return self.ex_copy_object(
+            current, current.container, current.name, new_extra, ex_config=parts, ex_source_sse_customer_key=key
+        )
+
+
+def _names(obj: Object) -> Tuple[str, str]:
+    return validate_bucket_reference(obj.container.name), validate_key(obj.name)
+
+
+def _kept_options(current: Object) -> Dict[str, Any]:
+    """The upload options that give a copy the object's present headers."""
+    extra = current.extra
+    kept: Dict[str, Any] = {"content_type": extra.get("content_type")}
+    for field in EXTRA_HEADERS:
+        if extra.get(field):
+            kept[field] = extra[field]
+    if extra.get("storage_class"):
+        kept["storage_class"] = extra["storage_class"]
+    if extra.get("server_side_encryption") and not extra.get("sse_customer_algorithm"):
+        kept["ex_server_side_encryption"] = extra["server_side_encryption"]
+    return kept

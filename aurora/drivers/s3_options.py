@@ -267,6 +267,10 @@ def object_headers(
         if str(storage_class).lower() not in _STORAGE_CLASSES:
             raise InvalidArgumentError("Invalid storage class value: %s" % (storage_class,))
         added["x-amz-storage-class"] = str(storage_class).upper()
+    if options.get("tags") is not None:
+        from aurora.core.tagging import TAGGING_HEADER, tagging_header
+
+        added[TAGGING_HEADER] = tagging_header(options["tags"])
     added.update(encryption_headers(options))
     for header, value in added.items():
         _pop_header(out, header)

@@ -16,9 +16,11 @@ import random as _random
 import re
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from urllib.parse import quote
 
 from aurora._types import Body
 from aurora._version import __version__
@@ -201,6 +203,7 @@ class S3Client:
         self._virtual_lock = threading.Lock()
         self._skew = _Skew()
         self._read_headers: Mapping[str, str] = {}
+        self._read_query: Query = ()
 
     def __repr__(self) -> str:
         return "<S3Client %s sigv%s region=%s %s-style>" % (
@@ -219,6 +222,16 @@ class S3Client:
         """
         view = copy.copy(self)
         view._read_headers = dict(headers)
+        return view
+
+    def with_version_id(self, version_id: Optional[str]) -> S3Client:
+        """A view of this client whose GETs and HEADs of an object read version ``version_id``.
+
+        How a versioned read reaches the download engine (``?versionId=`` on
+        each request it sends); None gives a view that reads the latest version.
+        """
+        view = copy.copy(self)
+        view._read_query = (("versionId", version_id),) if version_id else ()
         return view
 
     def close(self) -> None:
@@ -505,7 +518,9 @@ class S3Client:
     # -- objects ----------------------------------------------------------
 
     def head_object(self, bucket: str, key: str, *, headers: Optional[Mapping[str, str]] = None) -> Headers:
-        return self.request("HEAD", bucket, key, headers=self._with_read_headers(headers)).headers
+        return self.request(
+            "HEAD", bucket, key, query=self._read_query, headers=self._with_read_headers(headers)
+        ).headers
 
     def _with_read_headers(self, headers: Optional[Mapping[str, str]]) -> Optional[Mapping[str, str]]:
         if not self._read_headers:
@@ -527,7 +542,7 @@ class S3Client:
         if byte_range is not None:
             first, last = byte_range
             extra["Range"] = "bytes=%d-%s" % (first, "" if last is None else str(last))
-        return self.request("GET", bucket, key, headers=extra, preload=False)
+        return self.request("GET", bucket, key, query=self._read_query, headers=extra, preload=False)
 
     def put_object(
         self,
@@ -561,15 +576,16 @@ class S3Client:
         key: str,
         *,
         headers: Optional[Mapping[str, str]] = None,
+        src_version_id: Optional[str] = None,
     ) -> CopyResult:
-        """Copy ``src_bucket/src_key`` to ``bucket/key`` on the server (up to 5 GiB).
+        """Copy ``src_bucket/src_key`` (version ``src_version_id``) to ``bucket/key`` on the server (up to 5 GiB).
 
         ``headers`` carry ``x-amz-metadata-directive`` and, with ``REPLACE``,
         the new object's headers.  The source is always named path-style,
         URL-encoded, whatever the addressing style.
         """
         extra = dict(headers or {})
-        extra["x-amz-copy-source"] = copy_source(src_bucket, src_key)
+        extra["x-amz-copy-source"] = copy_source(src_bucket, src_key, src_version_id)
         response = self.request("PUT", bucket, key, headers=extra)
         return self._copy_result(response, "PUT", bucket, key, None)
 
@@ -623,11 +639,12 @@ class S3Client:
         byte_range: Tuple[int, int],
         *,
         headers: Optional[Mapping[str, str]] = None,
+        src_version_id: Optional[str] = None,
     ) -> CopyResult:
         """Copy bytes ``byte_range`` (inclusive) of the source as part ``part_number``."""
         query = (("partNumber", str(part_number)), ("uploadId", upload_id))
         extra = dict(headers or {})
-        extra["x-amz-copy-source"] = copy_source(src_bucket, src_key)
+        extra["x-amz-copy-source"] = copy_source(src_bucket, src_key, src_version_id)
         extra["x-amz-copy-source-range"] = "bytes=%d-%d" % byte_range
         response = self.request("PUT", bucket, key, query=query, headers=extra, upload_id=upload_id)
         return self._copy_result(response, "PUT", bucket, key, upload_id)
@@ -647,7 +664,7 @@ class S3Client:
             raise error_from_response(
                 status=500, reason="", body=content, method="POST", bucket=bucket, key=key, upload_id=upload_id
             )
-        return parse_complete_multipart(content)
+        return replace(parse_complete_multipart(content), version_id=response.headers.get("x-amz-version-id"))
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         self.request("DELETE", bucket, key, query=(("uploadId", upload_id),), upload_id=upload_id)
@@ -723,9 +740,12 @@ def _list_query(
     return tuple(query)
 
 
-def copy_source(bucket: str, key: str) -> str:
-    """The ``x-amz-copy-source`` value: ``/bucket/key`` URL-encoded (``/`` kept)."""
-    return encode_path("/%s/%s" % (bucket, key))
+def copy_source(bucket: str, key: str, version_id: Optional[str] = None) -> str:
+    """The ``x-amz-copy-source`` value: ``/bucket/key`` URL-encoded (``/`` kept), ``?versionId=`` for a version."""
+    source = encode_path("/%s/%s" % (bucket, key))
+    if version_id:
+        source += "?versionId=" + quote(version_id, safe="")
+    return source
 
 
 def content_md5(data: Union[bytes, bytearray, memoryview]) -> str:

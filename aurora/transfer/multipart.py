@@ -28,6 +28,7 @@ __all__ = [
     "check_single_etag",
     "b64",
     "part_headers",
+    "retag",
 ]
 
 log = logging.getLogger("aurora.transfer")
@@ -58,6 +59,22 @@ def is_encrypted(*header_sets: Optional[Mapping[str, str]]) -> bool:
 def part_headers(object_headers: Mapping[str, str]) -> Mapping[str, str]:
     """The SSE-C headers every part must repeat (the object's other headers are not sent)."""
     return {name: value for name, value in object_headers.items() if name.lower().startswith(SSE_C_PREFIX)}
+
+
+def retag(client: S3Client, bucket: str, key: str, object_headers: Mapping[str, str]) -> None:
+    """Tag a completed multipart object with the ``x-amz-tagging`` it was created with.
+
+    S3 applies the tags given to CreateMultipartUpload; Ceph RGW (Pacific)
+    accepts them and drops them, so they are set again once the object exists.
+    """
+    from urllib.parse import parse_qsl
+
+    from aurora.core.tagging import TAGGING_HEADER
+    from aurora.s3.subresources import put_object_tagging
+
+    value = _lower(object_headers).get(TAGGING_HEADER)
+    if value:
+        put_object_tagging(client, bucket, key, dict(parse_qsl(value, keep_blank_values=True, strict_parsing=True)))
 
 
 def abort_quietly(client: S3Client, bucket: str, key: str, upload_id: str) -> None:

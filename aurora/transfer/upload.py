@@ -42,6 +42,7 @@ from aurora.transfer.multipart import (
     check_multipart_etag,
     check_single_etag,
     part_headers,
+    retag,
     server_etag,
 )
 from aurora.transfer.progress import Progress, ProgressMeter
@@ -49,6 +50,7 @@ from aurora.transfer.window import FileWindow
 from aurora.transfer.workers import PartRunner
 
 if TYPE_CHECKING:
+    from aurora.core.models import CompleteMultipartResult
     from aurora.s3.client import S3Client
 
 __all__ = ["Progress", "UploadResult", "upload_file", "upload_stream", "upload_from_filler"]
@@ -70,6 +72,7 @@ class UploadResult:
         md5_hex: MD5 of the whole payload for a single PUT, else None.
         upload_id: the multipart upload's id, None for a single PUT.
         part_count: number of parts, 0 for a single PUT.
+        version_id: the version the server gave the object, if it said.
     """
 
     etag: str
@@ -77,6 +80,7 @@ class UploadResult:
     md5_hex: Optional[str]
     upload_id: Optional[str]
     part_count: int
+    version_id: Optional[str] = None
 
 
 class _SentPart(NamedTuple):
@@ -208,7 +212,8 @@ def _put(
     md5_hex = digest.md5.hex() if digest.md5 is not None else None
     if verify and md5_hex is not None:
         check_single_etag(bucket, key, etag, md5_hex, [headers, response, head])
-    return UploadResult(etag=etag, size=size, md5_hex=md5_hex, upload_id=None, part_count=0)
+    version_id = response.get("x-amz-version-id")
+    return UploadResult(etag=etag, size=size, md5_hex=md5_hex, upload_id=None, part_count=0, version_id=version_id)
 
 
 def _multipart_file(
@@ -242,7 +247,7 @@ def _multipart_file(
                 )
             sent = runner.results()
         completed = client.complete_multipart_upload(bucket, key, upload_id, [(p.number, p.etag) for p in sent])
-    return _multipart_result(client, bucket, key, upload_id, completed.etag, sent, headers, proof != NO_CHECK)
+    return _multipart_result(client, bucket, key, upload_id, completed, sent, headers, proof != NO_CHECK)
 
 
 def _send_file_part(
@@ -273,18 +278,21 @@ def _multipart_result(
     bucket: str,
     key: str,
     upload_id: str,
-    complete_etag: str,
+    completed: CompleteMultipartResult,
     sent: Sequence[_SentPart],
     headers: Mapping[str, str],
     verify: bool,
 ) -> UploadResult:
     """The result of a completed upload, its ETag checked against the parts sent and acknowledged."""
-    etag, head = server_etag(client, bucket, key, complete_etag, headers)
+    etag, head = server_etag(client, bucket, key, completed.etag, headers)
+    retag(client, bucket, key, headers)
     if verify:
         digests = composite_digests([p.md5 for p in sent], [p.etag for p in sent])
         check_multipart_etag(client, bucket, key, upload_id, etag, digests, [headers, head])
     size = sum(p.size for p in sent)
-    return UploadResult(etag=etag, size=size, md5_hex=None, upload_id=upload_id, part_count=len(sent))
+    return UploadResult(
+        etag=etag, size=size, md5_hex=None, upload_id=upload_id, part_count=len(sent), version_id=completed.version_id
+    )
 
 
 def upload_stream(
@@ -444,7 +452,7 @@ class _StreamUpload:
             self._meter.finish(total)
             parts = [(p.number, p.etag) for p in sent]
             completed = client.complete_multipart_upload(bucket, key, upload_id, parts)
-        return _multipart_result(client, bucket, key, upload_id, completed.etag, sent, self._headers, self._verify)
+        return _multipart_result(client, bucket, key, upload_id, completed, sent, self._headers, self._verify)
 
     def _submit_all(self, runner: PartRunner[_SentPart], upload_id: str, first: _Chunk, second: _Chunk) -> int:
         """Queue parts until the stream ends (blocking while every slot is taken); returns the total size."""
