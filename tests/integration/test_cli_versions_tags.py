@@ -72,15 +72,16 @@ def test_versions_listed_copied_back_and_removed(run: Run, boto3_client: Any, ve
         and "latest" in lines[0]
         and lines[2].endswith(first + "        a/doc")
     )
-    # read an old version to a file and to stdout, then restore it by a copy onto the key
+    # read an old version to a file, then restore it by a copy onto the key; "--version-id=ID"
+    # because a version id may begin with "-" (RGW's often do), which argparse would take for an option
     target = tmp_path / "old"
-    run.ok("cp", "--version-id", first, "s3://%s/a/doc" % versioned, str(target))
+    run.ok("cp", "--version-id=" + first, "s3://%s/a/doc" % versioned, str(target))
     assert target.read_bytes() == b"one"
-    run.ok("cp", "--version-id", second, "s3://%s/a/doc" % versioned, "s3://%s/a/doc" % versioned)
+    run.ok("cp", "--version-id=" + second, "s3://%s/a/doc" % versioned, "s3://%s/a/doc" % versioned)
     assert boto3_client.get_object(Bucket=versioned, Key="a/doc")["Body"].read() == b"two!"
     # delete each version for good
     for record in records:
-        run.ok("rm", "--version-id", record["version_id"], "s3://%s/a/doc" % versioned)
+        run.ok("rm", "--version-id=" + record["version_id"], "s3://%s/a/doc" % versioned)
     left = boto3_client.list_object_versions(Bucket=versioned, Prefix="a/")
     assert len(left.get("Versions", [])) == 1 and not left.get("DeleteMarkers")
 
