@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Tuple
 
 import pytest
-from conftest import Api, same
+from migration.oracle import APIS, Api, same
 
 KEY, SECRET = "AKIDEXAMPLE", "secret/Key+Example"
 GOOGLE_KEY = "GOOG1EXAMPLEEXAMPLEEXAMPLE"
@@ -84,7 +84,7 @@ def describe(api: Api, provider: str, args: Tuple[Any, ...], kwargs: Dict[str, A
 def test_constructor_form(form: str) -> None:
     provider, args, kwargs = FORMS[form]
     seen = {}
-    for api in __import__("conftest").APIS:
+    for api in APIS:
         seen[api.name] = describe(api, provider, args, kwargs)
     libcloud, ours = seen["libcloud"], seen["aurora"]
     for name in set(libcloud):
@@ -129,8 +129,6 @@ def test_an_unknown_provider_is_an_attribute_error() -> None:
 
 
 def test_the_s3_provider_family_resolves_to_the_same_classes() -> None:
-    from conftest import APIS
-
     libcloud, ours = APIS
     names = [name for name in dir(ours.Provider) if not name.startswith("_")]
     for name in names:

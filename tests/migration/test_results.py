@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, List, Tuple
 
 import pytest
-from conftest import APIS, Api, outcome, same
+from migration.oracle import APIS, Api, outcome, same
 
 DATA = b"hello migration world\n" * 100
 
