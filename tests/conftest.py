@@ -11,6 +11,16 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# =====================================================================================
+# Hypothesis: no per-example deadline and no "too slow" health check. Tests assert no
+# time (a shared 2-core CI machine, PyPy's warm-up); each property test keeps its own
+# max_examples bound.
+# =====================================================================================
+
+settings.register_profile("aurora", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("aurora")
 
 # =====================================================================================
 # Servers: the S3 servers the integration tests run against (see tests/servers/).

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional
 
 LOOPBACK = "127.0.0.1"
+# How long `status` waits for a running server to answer: a busy machine, or a moto holding
+# many buckets (its "/" lists them all), can take seconds; a stopped server fails at once.
+STATUS_TIMEOUT = 15.0
 
 
 class ServerError(RuntimeError):

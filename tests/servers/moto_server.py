@@ -141,7 +141,7 @@ def status(state: Path) -> Optional[str]:
     if not env_path.exists() or pid is None or not c.pid_alive(pid, marker(state)):
         return None
     env = c.read_env(env_path)
-    if c.http_status(env["AURORA_SERVER_HOST"], int(env["AURORA_SERVER_PORT"])) != 200:
+    if c.http_status(env["AURORA_SERVER_HOST"], int(env["AURORA_SERVER_PORT"]), timeout=c.STATUS_TIMEOUT) != 200:
         return None
     return env["AWS_ENDPOINT_URL"]
 
