@@ -1,0 +1,56 @@
+"""aurora/transfer/destination.py: symlinks resolved, nothing written through a link."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from aurora.errors import InvalidArgumentError
+from aurora.transfer.destination import contained_path, create_exclusive, make_parent
+
+
+@pytest.fixture
+def dest(tmp_path: Path) -> Path:
+    """``dest/`` with ``inner -> dest/real`` (inside) and ``out -> outside`` (not)."""
+    (tmp_path / "dest" / "real").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "dest" / "inner").symlink_to(tmp_path / "dest" / "real", target_is_directory=True)
+    (tmp_path / "dest" / "out").symlink_to(tmp_path / "outside", target_is_directory=True)
+    return tmp_path / "dest"
+
+
+def test_a_key_lands_at_its_real_place_inside(dest: Path) -> None:
+    assert contained_path(str(dest), "a/b") == str(dest.resolve() / "a" / "b")
+    assert contained_path(str(dest), "inner/x") == str(dest.resolve() / "real" / "x")
+
+
+def test_a_key_through_a_link_leading_out_is_refused_and_nothing_is_made(dest: Path) -> None:
+    with pytest.raises(InvalidArgumentError, match="'out/new/x' would be written outside"):
+        contained_path(str(dest), "out/new/x")
+    assert list((dest.parent / "outside").iterdir()) == []
+
+
+def test_a_link_at_the_final_name_is_not_resolved(dest: Path) -> None:
+    (dest / "file").symlink_to(dest.parent / "outside" / "target")
+    assert contained_path(str(dest), "file") == str(dest.resolve() / "file")  # replaced later, not followed
+
+
+def test_make_parent_refuses_a_folder_that_is_a_link(dest: Path) -> None:
+    make_parent(str(dest / "new" / "deeper" / "file"))
+    assert (dest / "new" / "deeper").is_dir()
+    with pytest.raises(InvalidArgumentError, match="symlink"):
+        make_parent(str(dest / "out" / "file"))
+
+
+def test_create_exclusive_never_opens_an_existing_name_or_link(dest: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names: Iterator[bytes] = iter([b"\x00" * 8, b"\x01" * 8])
+    monkeypatch.setattr(os, "urandom", lambda size: next(names))
+    planted = dest / (".t." + "00" * 8)
+    planted.symlink_to(dest.parent / "outside" / "victim")
+    fd, path = create_exclusive(str(dest), ".t.")
+    os.close(fd)
+    assert path == str(dest / (".t." + "01" * 8)) and os.path.isfile(path)
+    assert planted.is_symlink() and list((dest.parent / "outside").iterdir()) == []
