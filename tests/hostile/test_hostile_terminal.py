@@ -94,3 +94,16 @@ def test_an_error_message_with_c1_and_bidi_controls_is_printed_escaped(hostile_s
     assert result.returncode == 1
     assert b"no\\x9b2J\\u202eyes" in result.stderr
     assert_no_raw_control(result.stdout, result.stderr)
+
+
+def test_bucket_names_with_c1_and_bidi_controls_are_printed_escaped(hostile_server: HostileServer) -> None:
+    body = (
+        "<ListAllMyBucketsResult><Buckets><Bucket><Name>evil\u009b2J\u202egnp</Name>"
+        "<CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>"
+    )
+    hostile_server.answer = lambda request: xml_reply(body)
+    human = run_cli(hostile_server, "ls")
+    assert human.returncode == 0 and human.stdout.decode().endswith(" evil\\x9b2J\\u202egnp\n")
+    exact = run_cli(hostile_server, "ls", "--json")
+    assert json.loads(exact.stdout)["name"] == "evil\u009b2J\u202egnp"
+    assert_no_raw_control(human.stdout, human.stderr, exact.stdout)
