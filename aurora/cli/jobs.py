@@ -23,7 +23,9 @@ Ctrl-C: the main thread stops submitting, cancels what has not started, and
 every running transfer is stopped at its next progress report by a
 ``KeyboardInterrupt`` raised there, which makes the transfer engine abort a
 multipart upload or delete a partial download as it does for a foreground
-interrupt.  Then the interrupt goes on to ``main`` (exit status 130).
+interrupt.  Then the interrupt goes on to ``main`` (exit status 130).  A
+transfer waiting on a server that sends nothing reports no progress: it stops
+when its read timeout (``--cli-read-timeout``) expires.
 """
 
 from __future__ import annotations
