@@ -206,3 +206,36 @@ def test_sync_against_a_listing_of_100000_keys_stays_small(stub: StubServer, tmp
     assert len(lines) == 100_000  # 99,999 deletions and one upload
     assert not any(line.endswith("/k0000005") for line in lines)
     assert peak_kib < 64 * 1024, "peak RSS %d KiB" % peak_kib
+
+
+def test_one_total_progress_line_on_a_terminal_wiped_around_each_file_line(stub: StubServer, tmp_path: Path) -> None:
+    import pty
+    import select
+
+    make_tree(tmp_path / "src", 40, size=64 * 1024)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        aurora("cp", "-r", "src", "s3://bucket/up", "--jobs", "4"),
+        env=environment(stub.url, tmp_path),
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    out = proc.stdout.read() if proc.stdout else b""
+    assert proc.wait(timeout=60) == 0
+    assert len(out.decode().splitlines()) == 40
+    terminal = seen.decode()
+    assert re.search(r"\d+/\d+ files", terminal) and "ETA" in terminal and "/s" in terminal, terminal[-400:]
+    assert terminal.endswith("\r\x1b[K")  # wiped when the run ends
