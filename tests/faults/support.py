@@ -74,7 +74,7 @@ def rgw_param() -> Any:
     return pytest.param("rgw", id="rgw", marks=pytest.mark.rgw)
 
 
-def rgw_only() -> Any:
+def rgw_only() -> pytest.MarkDecorator:
     """``pytestmark = rgw_only()``: every test of the module runs against Ceph RGW only."""
     return pytest.mark.parametrize("s3_server", [rgw_param()], indirect=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from faults.matchers import is_get
@@ -27,7 +27,7 @@ SIZE = 3 * MiB + 12345
 MID_BODY = MiB  # faults strike after this many bytes of the answer
 STALL_READ_TIMEOUT = 1.0
 
-FAULTS = {
+FAULTS: Dict[str, Action] = {
     "reset-mid-body": Reset(after_bytes=MID_BODY),
     "close-mid-body": Close(after_bytes=MID_BODY),
     "truncated-body": Truncate(body_bytes=MID_BODY),
@@ -38,7 +38,7 @@ FAULTS = {
 }
 MID_BODY_FAULTS = ("reset-mid-body", "close-mid-body", "truncated-body", "stall-mid-body")
 
-MODES = {
+MODES: Dict[str, Dict[str, Any]] = {
     "single-get": {},
     "parallel-ranges": {"multipart_download_threshold": 2 * MiB, "download_part_size": 2 * MiB},
 }
@@ -138,7 +138,7 @@ def failing_download(driver: BaseS3StorageDriver, obj: aurora.Object, target: Pa
 
 # Each resume makes progress, so a fault mid-body is beyond the budget only when it leaves
 # too little: four resumes of a few hundred bytes cannot finish 3 MiB.
-BEYOND_FAULTS = {
+BEYOND_FAULTS: Dict[str, Action] = {
     "reset-mid-body": Reset(after_bytes=2000),
     "truncated-body": Truncate(body_bytes=1000),
     "500-internal-error": internal_error(),
@@ -212,7 +212,7 @@ def test_stream_beyond_the_budget_raises_instead_of_ending_short(
 
 def replace_on_resume(boto3_client: Any, bucket: str, key: str) -> Callable[[Request], bool]:
     """A rule predicate that never matches, but replaces the object when the first resume arrives."""
-    done = []
+    done: List[Request] = []
 
     def match(request: Request) -> bool:
         if is_get(request) and (request.header("range") or "").startswith("bytes=") and not done:

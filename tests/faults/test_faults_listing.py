@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from contextlib import closing
-from typing import Any, Callable, Iterator, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 from faults.matchers import is_list
-from faults.proxy import Close, FaultProxy, Reset, Stall, Truncate, internal_error, slow_down
+from faults.proxy import Action, Close, FaultProxy, Reset, Stall, Truncate, internal_error, slow_down
 from faults.support import fast_config, fill_bucket, make_driver, object_keys, rgw_only
 
 import aurora
@@ -50,7 +50,7 @@ def test_the_fixture_matches_the_server(listed: Tuple[str, List[str]], make_boto
     assert object_keys(make_boto3_client(s3_server), bucket) == keys
 
 
-FAULTS = {
+FAULTS: Dict[str, Action] = {
     "reset-before-answer": Reset(after_bytes=0),
     "reset-mid-body": Reset(after_bytes=5000),
     "close-mid-body": Close(after_bytes=5000),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 from faults.matchers import is_complete, is_create, is_part, is_put_object
@@ -37,7 +37,7 @@ SINGLE = 256 * 1024
 MULTI = 10 * MiB + 100 * 1024  # three parts of 5 MiB, 5 MiB and 100 KiB
 
 # Faults an attempt can suffer; each is retried.  Stalls need the short read timeout.
-FAULTS = {
+FAULTS: Dict[str, Action] = {
     "reset-mid-request": Reset(after_bytes=1000, direction="request"),
     "close-mid-request": Close(after_bytes=1000, direction="request"),
     "reset-before-answer": Reset(after_bytes=0, direction="response"),

@@ -10,7 +10,7 @@ gives up.
 from __future__ import annotations
 
 import itertools
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
 from hostile.server import (
@@ -27,7 +27,7 @@ from hostile.server import (
     xml_reply,
 )
 
-from aurora.drivers.base import Container
+from aurora.drivers.base import Container, Object
 from aurora.drivers.s3 import S3StorageDriver
 from aurora.errors import ProtocolError
 from aurora.s3.paginators import MAX_EMPTY_PAGES
@@ -58,11 +58,11 @@ def v1_markers(following: Dict[Optional[str], Optional[str]]) -> Callable[[Reque
     return answer
 
 
-ALTERNATING = {None: "A", "A": "B", "B": "A"}
-REPEATED = {None: "A", "A": "A"}
+ALTERNATING: Dict[Optional[str], Optional[str]] = {None: "A", "A": "B", "B": "A"}
+REPEATED: Dict[Optional[str], Optional[str]] = {None: "A", "A": "A"}
 
 
-def objects(driver: S3StorageDriver) -> Callable[[], list]:
+def objects(driver: S3StorageDriver) -> Callable[[], List[Object]]:
     return lambda: list(driver.iterate_container_objects(Container("bkt", {}, driver)))
 
 
@@ -185,7 +185,7 @@ def test_parts_pages_that_advance_are_all_read(hostile_server: HostileServer, ho
 
 @pytest.mark.parametrize("args", [("ls", "s3://bkt/"), ("ls", "-r", "s3://bkt/"), ("du", "s3://bkt/")])
 def test_cli_listings_with_alternating_tokens_end_with_one_error_line(
-    hostile_server: HostileServer, args: tuple
+    hostile_server: HostileServer, args: Tuple[str, ...]
 ) -> None:
     hostile_server.answer = v2_tokens(ALTERNATING, prefixes=args == ("ls", "s3://bkt/"))
     result = run_cli(hostile_server, *args)

@@ -21,7 +21,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -399,28 +399,28 @@ def test_rb_force_empties_the_bucket_and_aborts_uploads(cli: Cli, bucket: str, b
 # -- the terminal: progress bar, Ctrl-C ---------------------------------------------------------
 
 
-def run_with_stderr_on_a_terminal(cli: Cli, *args: str) -> tuple:
+def run_with_stderr_on_a_terminal(cli: Cli, *args: str) -> Tuple[int, bytes, str]:
     """Run with standard error on a pseudo-terminal; returns (status, stdout, what the terminal got)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         cli.command(*args), cwd=cli.work, env=cli.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
-    )
-    os.close(slave)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([master], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
-    out = proc.stdout.read() if proc.stdout else b""
-    return proc.wait(timeout=60), out, seen.decode("utf-8", "replace")
+    ) as proc:
+        os.close(slave)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(master)
+        out = proc.stdout.read() if proc.stdout else b""
+        return proc.wait(timeout=60), out, seen.decode("utf-8", "replace")
 
 
 def test_a_progress_bar_on_a_terminal_and_none_on_a_pipe(cli: Cli, s3_server: Any, bucket: str) -> None:

@@ -68,8 +68,8 @@ def worker(
         expected[key] = data
     listed = {obj.name: obj for obj in driver.iterate_container_objects(container, prefix=prefix)}
     assert sorted(listed) == sorted(expected)
-    for key, data in expected.items():
-        assert data is not None and listed[key].size == len(data)
+    for key, stored in expected.items():
+        assert stored is not None and listed[key].size == len(stored)
         got = driver.get_object(bucket, key)
         assert got.size == len(data)
         assert b"".join(driver.download_object_as_stream(got, chunk_size=4096)) == data

@@ -154,7 +154,12 @@ def test_every_code_block_runs(
                 done = subprocess.run(
                     ["bash", "-euo", "pipefail", "-c", code], env=env, capture_output=True, timeout=300, check=False
                 )
-                assert done.returncode == 0, "%s:%d\n%s%s" % (doc, block.line, done.stdout, done.stderr)
+                assert done.returncode == 0, "%s:%d\n%s%s" % (
+                    doc,
+                    block.line,
+                    done.stdout.decode(),
+                    done.stderr.decode(),
+                )
             ran.append(block.line)
     finally:
         for name in DOC_BUCKETS:

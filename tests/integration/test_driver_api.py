@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -74,7 +75,8 @@ def bucket_name(store_bucket_name: str) -> str:
 
 @pytest.fixture
 def container(driver: Any, bucket_name: str) -> aurora.Container:
-    return driver.create_container(bucket_name)
+    created: aurora.Container = driver.create_container(bucket_name)
+    return created
 
 
 def test_container_lifecycle(driver: Any, bucket_name: str) -> None:
@@ -125,7 +127,7 @@ def test_bad_credentials(store: Any, driver: BaseS3StorageDriver, container: aur
 
 
 @pytest.mark.parametrize("size", [0, 1, 1000])
-def test_small_objects_round_trip(driver: Any, container: aurora.Container, size: int, tmp_path) -> None:
+def test_small_objects_round_trip(driver: Any, container: aurora.Container, size: int, tmp_path: Path) -> None:
     data = payload(size)
     source = tmp_path / "source"
     source.write_bytes(data)
@@ -178,7 +180,7 @@ def _round_trip(driver: Any, container: aurora.Container, key: str) -> None:
     assert driver.list_container_objects(container) == []
 
 
-def test_object_not_found(driver: Any, container: aurora.Container, tmp_path) -> None:
+def test_object_not_found(driver: Any, container: aurora.Container, tmp_path: Path) -> None:
     with pytest.raises(aurora.ObjectDoesNotExistError) as info:
         driver.get_object(container.name, "missing key")
     assert info.value.object_name == "missing key"
@@ -194,7 +196,7 @@ def test_object_not_found(driver: Any, container: aurora.Container, tmp_path) ->
     assert os.listdir(tmp_path) == []
 
 
-def test_ranges_are_end_exclusive(driver: Any, container: aurora.Container, tmp_path) -> None:
+def test_ranges_are_end_exclusive(driver: Any, container: aurora.Container, tmp_path: Path) -> None:
     data = payload(1000, seed=3)
     obj = driver.upload_object_via_stream(iter([data]), container, "ranged")
     assert b"".join(driver.download_object_range_as_stream(obj, 10, 20)) == data[10:20]
@@ -215,7 +217,7 @@ def test_stream_chunk_size_is_honoured(driver: Any, container: aurora.Container)
     assert all(len(p) <= 3000 for p in parts)
 
 
-def test_download_refuses_to_overwrite(driver: Any, container: aurora.Container, tmp_path) -> None:
+def test_download_refuses_to_overwrite(driver: Any, container: aurora.Container, tmp_path: Path) -> None:
     obj = driver.upload_object_via_stream(iter([b"new"]), container, "file")
     target = tmp_path / "file"
     target.write_bytes(b"old")
@@ -226,7 +228,7 @@ def test_download_refuses_to_overwrite(driver: Any, container: aurora.Container,
     assert target.read_bytes() == b"new"
 
 
-def test_download_into_a_directory_uses_the_key(driver: Any, container: aurora.Container, tmp_path) -> None:
+def test_download_into_a_directory_uses_the_key(driver: Any, container: aurora.Container, tmp_path: Path) -> None:
     obj = driver.upload_object_via_stream(iter([b"data"]), container, "nested/name.txt")
     assert driver.download_object(obj, str(tmp_path) + os.sep) is True
     assert (tmp_path / "nested" / "name.txt").read_bytes() == b"data"
@@ -234,7 +236,7 @@ def test_download_into_a_directory_uses_the_key(driver: Any, container: aurora.C
 
 @pytest.mark.parametrize("key", ["../escape", "a/../../escape", "/etc/escape"])
 def test_download_never_writes_outside_the_directory(
-    driver: Any, container: aurora.Container, tmp_path, key: str
+    driver: Any, container: aurora.Container, tmp_path: Path, key: str
 ) -> None:
     inside = tmp_path / "inside"
     inside.mkdir()
@@ -246,14 +248,14 @@ def test_download_never_writes_outside_the_directory(
 
 
 @pytest.mark.stores("rgw", "moto")
-def test_multipart_file_upload(driver: BaseS3StorageDriver, container: aurora.Container, tmp_path) -> None:
+def test_multipart_file_upload(driver: BaseS3StorageDriver, container: aurora.Container, tmp_path: Path) -> None:
     data = payload(12 * MiB + 12345, seed=7)
     source = tmp_path / "big"
     source.write_bytes(data)
     seen = []
     obj = driver.upload_object(str(source), container, "big object", ex_progress=lambda done, total: seen.append(done))
     assert obj.size == len(data)
-    assert obj.hash.endswith("-3")
+    assert obj.hash is not None and obj.hash.endswith("-3")
     assert seen and seen[-1] == len(data)
     fetched = driver.get_object(container.name, "big object")
     assert fetched.size == len(data)
@@ -275,13 +277,13 @@ def test_stream_upload_in_parts(driver: BaseS3StorageDriver, container: aurora.C
     data = payload(11 * MiB + 1, seed=9)
     obj = driver.upload_object_via_stream(chunks(data, 65_537), container, "streamed")
     assert obj.size == len(data)
-    assert obj.hash.endswith("-3")
+    assert obj.hash is not None and obj.hash.endswith("-3")
     assert b"".join(driver.download_object_as_stream(driver.get_object(container.name, "streamed"))) == data
     file_obj = driver.upload_object_via_stream(io.BytesIO(data), container, "from-file-object")
     assert file_obj.size == len(data)
 
 
-def test_zero_byte_stream(driver: Any, container: aurora.Container, tmp_path) -> None:
+def test_zero_byte_stream(driver: Any, container: aurora.Container, tmp_path: Path) -> None:
     obj = driver.upload_object_via_stream(iter([]), container, "empty")
     assert obj.size == 0
     assert driver.get_object(container.name, "empty").size == 0
@@ -352,7 +354,7 @@ def test_multipart_uploads_can_be_listed_and_cleaned(driver: BaseS3StorageDriver
     assert list(driver.ex_iterate_multipart_uploads(container)) == []
 
 
-def test_container_and_object_convenience_methods(driver: Any, container: aurora.Container, tmp_path) -> None:
+def test_container_and_object_convenience_methods(driver: Any, container: aurora.Container, tmp_path: Path) -> None:
     source = tmp_path / "s.txt"
     source.write_bytes(b"hello")
     obj = container.upload_object(str(source), "s.txt")

@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 import pytest
-from _forward_proxy import ForwardProxy
+from integration._forward_proxy import ForwardProxy
 from integration.payloads import payload
 
 import aurora

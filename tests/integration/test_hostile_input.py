@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 from faults.matchers import is_complete, is_get, is_list
@@ -121,7 +121,7 @@ def upload_with(driver: BaseS3StorageDriver, bucket: str, key: str, tmp_path: Pa
     return driver.upload_object(str(path), container, key, **kwargs)
 
 
-INJECTIONS = {
+INJECTIONS: Dict[str, Callable[[str], Dict[str, Any]]] = {
     "meta-value": lambda bad: {"extra": {"meta_data": {"note": bad}}},
     "meta-name": lambda bad: {"extra": {"meta_data": {bad: "value"}}},
     "content-type": lambda bad: {"extra": {"content_type": "text/plain" + bad}},

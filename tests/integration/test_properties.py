@@ -29,7 +29,7 @@ def xml_char(char: str) -> bool:
     return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
 
 
-KEYS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)).filter(xml_char), min_size=1, max_size=200).filter(
+KEYS = st.text(alphabet=st.characters(exclude_categories=["Cs"]).filter(xml_char), min_size=1, max_size=200).filter(
     lambda key: len(key.encode("utf-8")) <= 200
 )
 

@@ -181,7 +181,7 @@ def driver_with(
 
 def errors_of(*calls: Callable[[], Any]) -> List[BaseException]:
     """The exception each call raises (every call must raise an aurora error)."""
-    raised = []
+    raised: List[BaseException] = []
     for call in calls:
         with pytest.raises(aurora.AuroraError) as caught:
             call()
@@ -264,8 +264,8 @@ def test_credentials_from_the_environment_and_files_do_not_show(
         raised = errors_of(
             lambda: from_env.get_object(bucket, "missing"), lambda: from_file.get_container(bucket + "-none")
         )
-    for error in raised:
-        assert_error_hides(error, secrets)
+    for failure in raised:
+        assert_error_hides(failure, secrets)
 
 
 # -- log records ----------------------------------------------------------------------------------
@@ -357,8 +357,8 @@ def test_errors_hide_credentials(s3_server: Any, proxy: FaultProxy, bucket: str,
         ex_config=fast_config(retry=one_attempt),
     )
     raised += errors_of(lambda: refused.get_container(bucket))
-    for error in raised:
-        assert_error_hides(error, secrets)
+    for failure in raised:
+        assert_error_hides(failure, secrets)
 
 
 @RGW

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -33,7 +33,7 @@ def payload(size: int, seed: int = 0) -> bytes:
 
 
 def config(**changes: Any) -> TransferConfig:
-    values = {"part_size": 5 * MiB, "multipart_threshold": 5 * MiB, "max_concurrency": 3}
+    values: Dict[str, Any] = {"part_size": 5 * MiB, "multipart_threshold": 5 * MiB, "max_concurrency": 3}
     values.update(changes)
     return TransferConfig(**values)
 
@@ -343,5 +343,5 @@ def test_iter_object_stops_early_and_the_client_stays_usable(client: S3Client, s
     bucket, big = stored
     chunks = iter_object(client, bucket, "big", chunk_size=MiB)
     assert next(chunks) == big[:MiB]
-    chunks.close()  # type: ignore[attr-defined]
+    chunks.close()
     assert read_back(client, bucket, "small") == payload(3 * MiB, seed=9)

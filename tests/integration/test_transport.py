@@ -21,7 +21,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -63,7 +63,7 @@ class CountingServer(ThreadingHTTPServer):
         self.requests: List[Tuple[str, Dict[str, str]]] = []
         self._count_lock = threading.Lock()
 
-    def process_request(self, request: socket.socket, client_address: object) -> None:
+    def process_request(self, request: Any, client_address: Any) -> None:
         with self._count_lock:
             self.connections += 1
         super().process_request(request, client_address)
@@ -416,7 +416,7 @@ class Window(io.RawIOBase):
         target = self.end + offset if whence == io.SEEK_END else offset
         return self._file.seek(min(max(target, self.start), self.end))
 
-    def readinto(self, buffer: bytearray) -> int:
+    def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer)[: max(self.end - self._file.tell(), 0)]
         return self._file.readinto(view)
 
@@ -627,7 +627,7 @@ def truncating_chunked(srv: RawServer, conn: socket.socket, index: int) -> None:
 
 
 @pytest.mark.parametrize("handle", [truncating, truncating_chunked], ids=["content-length", "chunked"])
-def test_truncated_body_is_a_protocol_error(raw_server: Callable[..., RawServer], handle: Callable) -> None:
+def test_truncated_body_is_a_protocol_error(raw_server: Callable[..., RawServer], handle: Callable[..., None]) -> None:
     srv = raw_server(handle)
     with raw_transport(srv) as transport:
         with pytest.raises(ProtocolError):

@@ -19,10 +19,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as c  # noqa: E402
+if TYPE_CHECKING:  # run as a script, the folder is on sys.path; type-checked as servers._common
+    from servers import _common as c
+else:
+    import _common as c
 
 NAME = "moto"
 REGION = "us-east-1"
@@ -143,7 +146,7 @@ def status(state: Path) -> Optional[str]:
     env = c.read_env(env_path)
     if c.http_status(env["AURORA_SERVER_HOST"], int(env["AURORA_SERVER_PORT"]), timeout=c.STATUS_TIMEOUT) != 200:
         return None
-    return env["AWS_ENDPOINT_URL"]
+    return str(env["AWS_ENDPOINT_URL"])
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -28,10 +28,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as c  # noqa: E402
+if TYPE_CHECKING:  # run as a script, the folder is on sys.path; type-checked as servers._common
+    from servers import _common as c
+else:
+    import _common as c
 
 NAME = "rgw"
 REGION = "us-east-1"
@@ -293,7 +296,7 @@ def status(state: Path) -> Optional[str]:
             return None
     if c.http_status(env["AURORA_SERVER_HOST"], int(env["AURORA_SERVER_PORT"]), timeout=c.STATUS_TIMEOUT) != 200:
         return None
-    return env["AWS_ENDPOINT_URL"]
+    return str(env["AWS_ENDPOINT_URL"])
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -62,7 +62,7 @@ def layer_of(name: str) -> int:
 
 def runtime_imports(tree: ast.Module, current: str) -> Iterator[Tuple[int, str]]:
     """Imports that run at import time (those under ``if TYPE_CHECKING:`` do not)."""
-    skip = set()
+    skip: Set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test):
             skip.update(id(child) for stmt in node.body for child in ast.walk(stmt))
@@ -86,7 +86,7 @@ def all_modules() -> Iterator[Tuple[Path, str, ast.Module]]:
 
 
 def test_every_module_imports_only_the_standard_library_or_aurora() -> None:
-    bad = []
+    bad: List[str] = []
     for path, name, tree in all_modules():
         for line, imported in runtime_imports(tree, name):
             top = imported.split(".")[0]
@@ -96,7 +96,7 @@ def test_every_module_imports_only_the_standard_library_or_aurora() -> None:
 
 
 def test_no_import_runs_upward_between_layers() -> None:
-    bad = []
+    bad: List[str] = []
     for path, name, tree in all_modules():
         own = layer_of(name)
         for line, imported in runtime_imports(tree, name):
@@ -132,7 +132,7 @@ def below_the_facade(tree: ast.Module, name: str) -> Iterator[Tuple[int, str]]:
 
 
 def test_the_cli_uses_only_the_drivers_public_methods() -> None:
-    bad = []
+    bad: List[str] = []
     for path, name, tree in all_modules():
         if layer_of(name) == LAYERS["aurora.cli"]:
             bad.extend("%s:%d %s" % (path.relative_to(ROOT), line, what) for line, what in below_the_facade(tree, name))

@@ -7,7 +7,7 @@ import errno
 import io
 import json
 import time
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -15,7 +15,7 @@ from aurora.cli.commands import delete_keys
 from aurora.cli.copying import Job, action_of, check_pair, single_job
 from aurora.cli.main import run
 from aurora.cli.session import Session, cause_of
-from aurora.cli.urls import LocalPath, S3Url, Stream, UsageError
+from aurora.cli.urls import LocalPath, Location, S3Url, Stream, UsageError
 from aurora.core.models import DeleteError, DeleteObjectsResult, ListObjectsResult, ObjectInfo
 from aurora.drivers.s3 import S3StorageDriver
 from aurora.errors import NoSuchKey
@@ -79,7 +79,7 @@ def FakeDriver(client: Any) -> S3StorageDriver:
     return driver
 
 
-def ls(client: FakeClient, url: Optional[str], **options: Any) -> tuple:
+def ls(client: FakeClient, url: Optional[str], **options: Any) -> Tuple[Any, ...]:
     values = dict(recursive=False, json=False, human_readable=False, summarize=False, debug=False)
     values.update(options)
     args = argparse.Namespace(command="ls", url=S3Url(*url.split("/", 1)) if url else None, **values)
@@ -150,7 +150,7 @@ def test_a_listing_that_cannot_continue_is_one_error_line() -> None:
     assert err.startswith("aurora: cannot list s3://bucket/p: ") and err.count("\n") == 1
 
 
-def session(**options: Any) -> tuple:
+def session(**options: Any) -> Tuple[Any, ...]:
     values = dict(debug=False, quiet=False, json=False)
     values.update(options)
     out, err = io.StringIO(), io.StringIO()
@@ -225,13 +225,14 @@ def test_actions_and_refused_pairs() -> None:
     assert action_of(Job(S3Url("b", "x"), LocalPath("x"))) == "download"
     assert action_of(Job(S3Url("b", "x"), S3Url("c", "x"))) == "copy"
     check_pair(S3Url("b", "x"), S3Url("b", "x"), False, False)  # cp onto itself is the server's call
-    for pair in [
+    pairs: List[Tuple[Location, Location, bool, bool]] = [
         (LocalPath("a"), LocalPath("b"), False, False),
         (Stream(), LocalPath("b"), False, False),
         (Stream(), S3Url("b", "k"), True, False),
         (S3Url("b", "k"), Stream(), False, True),
         (S3Url("b", "k"), S3Url("b", "k"), False, True),
-    ]:
+    ]
+    for pair in pairs:
         with pytest.raises(UsageError):
             check_pair(*pair)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import List, Tuple
 
 import pytest
@@ -13,7 +14,7 @@ from aurora.cli.urls import LocalPath, S3Url, Stream
 
 
 @pytest.fixture(autouse=True)
-def no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No credentials or endpoint from the machine: these tests must fail before any request."""
     for name in (
         "AWS_ACCESS_KEY_ID",

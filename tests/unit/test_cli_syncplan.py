@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from hypothesis import given
@@ -35,7 +35,7 @@ def listing(*entries: Entry) -> Dict[str, Entry]:
     return {entry.name: entry for entry in entries}
 
 
-def kinds(actions: List[SyncAction]) -> List[tuple]:
+def kinds(actions: List[SyncAction]) -> List[Tuple[Any, ...]]:
     return [(action.kind, action.name) for action in actions]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -98,20 +99,20 @@ def test_listed_names_are_relative_to_the_folder_of_the_prefix(key: str, prefix:
     assert display_name(key, prefix) == shown
 
 
-def test_download_targets(tmp_path) -> None:
+def test_download_targets(tmp_path: Path) -> None:
     folder = str(tmp_path)
     assert local_target(folder, "k.txt", True) == os.path.join(folder, "k.txt")
     assert local_target("out/", "k.txt", False) == os.path.join("out/", "k.txt")
     assert local_target("out.txt", "k.txt", False) == "out.txt"
 
 
-def test_relative_display_matches_aws(tmp_path) -> None:
+def test_relative_display_matches_aws(tmp_path: Path) -> None:
     cwd = str(tmp_path)
     assert relative_display(os.path.join(cwd, "x"), cwd) == os.path.join(".", "x")
     assert relative_display(os.path.join(cwd, "d", "x"), cwd) == os.path.join("d", "x")
 
 
-def test_keys_cannot_escape_the_download_folder(tmp_path) -> None:
+def test_keys_cannot_escape_the_download_folder(tmp_path: Path) -> None:
     root = str(tmp_path)
     assert safe_local_path(root, "a/b.txt") == os.path.join(os.path.realpath(root), "a", "b.txt")
     for bad in ("../x", "a/../../x", "..", ".", "/etc/passwd"):  # the library's rule: absolute keys refused too

@@ -319,7 +319,8 @@ def check_chunk_strings(expected: Dict[str, Any], seed: str) -> None:
 
 
 def framed_signatures(body: List[bytes]) -> List[str]:
-    return [re.match(rb"[0-9a-f]+;chunk-signature=([0-9a-f]{64})\r\n", frame).group(1).decode() for frame in body]
+    matches = [re.match(rb"[0-9a-f]+;chunk-signature=([0-9a-f]{64})\r\n", frame) for frame in body]
+    return [match.group(1).decode() for match in matches if match is not None]
 
 
 def check_chunked_example(example: Dict[str, Any]) -> None:

@@ -515,7 +515,7 @@ def test_sizes_and_booleans_tolerate_whitespace_and_case() -> None:
 def test_non_bytes_input_is_refused() -> None:
     with pytest.raises(XMLParseError, match="bytes"):
         X.parse_location("<LocationConstraint/>")  # type: ignore[arg-type]
-    assert X.parse_location(bytearray(b"<LocationConstraint>x</LocationConstraint>")) == "x"
+    assert X.parse_location(bytes(bytearray(b"<LocationConstraint>x</LocationConstraint>"))) == "x"
 
 
 # ---------------------------------------------------------------- property tests

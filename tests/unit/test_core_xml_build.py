@@ -83,7 +83,7 @@ def test_complete_multipart_accepts_every_part_number() -> None:
     assert len(read) == 10000 and read[0] == (1, '"' + f"{1:032x}" + '"')
 
 
-_ETAG_CHARS = st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters='"')
+_ETAG_CHARS = st.characters(min_codepoint=0x20, max_codepoint=0x7E, exclude_characters='"')
 _ETAG = st.text(alphabet=_ETAG_CHARS, min_size=1).filter(lambda etag: etag.strip() != "")
 
 
@@ -158,8 +158,8 @@ def test_keys_xml_cannot_carry_are_refused_by_name(char: str) -> None:
 
 # Every character XML 1.0 can carry (lone surrogates and U+FFFE/U+FFFF excluded).
 _XML_CHARS = st.characters(
-    blacklist_categories=("Cs",),
-    blacklist_characters="".join(chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)) + "\ufffe\uffff",
+    exclude_categories=["Cs"],
+    exclude_characters="".join(chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)) + "\ufffe\uffff",
 )
 
 

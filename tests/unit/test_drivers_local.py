@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -11,7 +12,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -180,7 +181,7 @@ def test_missing_container_errors(driver: LocalStorageDriver, tmp_path: Path) ->
     ghost = Container("ghost", {}, driver)
     source = tmp_path / "source"
     source.write_bytes(b"data")
-    calls = [
+    calls: List[Callable[[], object]] = [
         lambda: driver.delete_container(ghost),
         lambda: driver.list_container_objects(ghost),
         lambda: list(driver.ex_list_prefixes(ghost)),
@@ -288,7 +289,7 @@ def test_hostile_keys_are_refused_before_the_disk(
     source.write_bytes(b"data")
     before = tree(tmp_path)
     obj = Object(key, 4, None, {}, {}, container, driver)
-    calls = [
+    calls: List[Callable[[], object]] = [
         lambda: put(driver, container, key, b"data"),
         lambda: driver.upload_object(str(source), container, key),
         lambda: driver.get_object("box", key),
@@ -385,11 +386,12 @@ def test_object_not_found(driver: LocalStorageDriver, container: Container, tmp_
     ghost = Object("missing key", 3, None, {}, {}, container, driver)
     target = tmp_path / "out"
     target.mkdir()
-    for call in [
+    calls: List[Callable[[], object]] = [
         lambda: list(driver.download_object_as_stream(ghost)),
         lambda: list(driver.download_object_range_as_stream(ghost, 1)),
         lambda: driver.enable_object_cdn(ghost),
-    ]:
+    ]
+    for call in calls:
         with pytest.raises(aurora.ObjectDoesNotExistError):
             call()
     # libcloud's LOCAL driver answers False for these, and so does aurora's
@@ -955,11 +957,14 @@ def test_deleting_a_container_under_writers_raises_only_aurora_errors(driver: Lo
                 counts["stored"] += 1
                 stored.notify_all()
 
+    def more_stored_than(seen: int) -> bool:
+        return counts["stored"] > seen
+
     def deleter() -> None:
         for _ in range(40):
             with stored:
                 seen = counts["stored"]
-                assert stored.wait_for(lambda seen=seen: counts["stored"] > seen, timeout=60)
+                assert stored.wait_for(functools.partial(more_stored_than, seen), timeout=60)
             try:
                 for obj in driver.list_container_objects(box):
                     driver.delete_object(obj)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 import socket
+from pathlib import Path
+from typing import Any, Callable, List
 
 import pytest
 
@@ -21,7 +23,7 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def offline_driver(provider: str = Provider.S3_RGW, **kwargs: object):
+def offline_driver(provider: str = Provider.S3_RGW, **kwargs: Any) -> Any:
     return get_driver(provider)("AKIDEXAMPLE", SECRET, secure=False, host="127.0.0.1", port=closed_port(), **kwargs)
 
 
@@ -123,7 +125,7 @@ def test_names_that_break_only_dns_rules_are_sent_path_style(name: str) -> None:
     assert not uses_virtual_host("virtual", name, "s3.example.com")
 
 
-def test_overlong_key_is_refused_before_any_request(tmp_path) -> None:
+def test_overlong_key_is_refused_before_any_request(tmp_path: Path) -> None:
     driver = offline_driver()
     path = tmp_path / "f"
     path.write_bytes(b"x")
@@ -131,7 +133,7 @@ def test_overlong_key_is_refused_before_any_request(tmp_path) -> None:
         driver.upload_object(str(path), Container("bucket", {}, driver), "k" * 1025)
 
 
-def test_header_injection_is_refused_before_any_request(tmp_path) -> None:
+def test_header_injection_is_refused_before_any_request(tmp_path: Path) -> None:
     driver = offline_driver()
     path = tmp_path / "f"
     path.write_bytes(b"x")
@@ -151,7 +153,7 @@ def test_auroraobjects_has_no_cdn_whatever_the_arguments() -> None:
     driver = get_driver(Provider.AURORAOBJECTS)("key", SECRET)
     container = Container("bucket", {}, driver)
     obj = Object("key", 1, None, {}, {}, container, driver)
-    calls = [
+    calls: List[Callable[[], object]] = [
         lambda: driver.enable_container_cdn(container),
         lambda: driver.enable_object_cdn(obj),
         lambda: driver.get_container_cdn_url(container),
@@ -173,7 +175,7 @@ def test_errors_pickle_without_the_driver() -> None:
     assert copy.container_name == "bucket" and copy.driver is None
 
 
-def test_credentials_and_endpoint_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_credentials_and_endpoint_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVKEY")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
@@ -185,7 +187,7 @@ def test_credentials_and_endpoint_come_from_the_environment(monkeypatch: pytest.
     assert SECRET not in repr(driver)
 
 
-def test_a_profile_of_the_shared_credentials_file(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_a_profile_of_the_shared_credentials_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "credentials").write_text("[work]\naws_access_key_id = FILEKEY\naws_secret_access_key = %s\n" % SECRET)
@@ -196,7 +198,7 @@ def test_a_profile_of_the_shared_credentials_file(monkeypatch: pytest.MonkeyPatc
     assert driver.secret == SECRET
 
 
-def test_no_credentials_anywhere_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_no_credentials_anywhere_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
+from pathlib import Path
+from typing import List
 
 import pytest
 from hypothesis import given
@@ -72,7 +74,7 @@ def test_checksums_match_known_values() -> None:
 
 
 @given(st.lists(st.binary(max_size=64), max_size=8))
-def test_checksums_of_chunks_equal_those_of_the_whole(chunks: list) -> None:
+def test_checksums_of_chunks_equal_those_of_the_whole(chunks: List[bytes]) -> None:
     whole = b"".join(chunks)
     assert (
         checksum_headers("SHA256", chunks)["x-amz-checksum-sha256"]
@@ -82,7 +84,7 @@ def test_checksums_of_chunks_equal_those_of_the_whole(chunks: list) -> None:
     assert checksum_headers("CRC32", chunks)["x-amz-checksum-crc32"] == base64.b64encode(crc).decode()
 
 
-def test_file_checksum_refuses_files_above_the_single_put_limit(tmp_path) -> None:
+def test_file_checksum_refuses_files_above_the_single_put_limit(tmp_path: Path) -> None:
     path = tmp_path / "f"
     path.write_bytes(b"hello")
     assert file_checksum_headers(str(path), "SHA256", 5)["x-amz-checksum-sha256"].startswith("LPJNul")

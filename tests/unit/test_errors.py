@@ -38,7 +38,7 @@ def exception_classes() -> Dict[str, type]:
 def typical(cls: type) -> errors.AuroraError:
     """An instance as aurora raises it: S3 code classes carry their code."""
     if issubclass(cls, errors.S3ResponseError) and cls is not errors.S3ResponseError:
-        return cls("answer", code=cls.__name__.rstrip("_"))  # type: ignore[no-any-return]
+        return cls("answer", code=cls.__name__.rstrip("_"))  # type: ignore[no-any-return,unused-ignore]
     return cls("error")  # type: ignore[no-any-return]
 
 

@@ -12,6 +12,7 @@ import hashlib
 import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -155,7 +156,7 @@ def test_auto_keeps_dotted_buckets_path_style_and_reuses_transports() -> None:
     assert all(t.closed for t in made.values())
 
 
-def test_addressing_style_comes_from_the_aws_config_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_addressing_style_comes_from_the_aws_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "config"
     config.write_text("[default]\ns3 =\n    addressing_style = virtual\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
@@ -287,7 +288,7 @@ def lister(v2: Optional[str]) -> Handler:
             return Response(200, "OK", {}, V1_PAGE)
         if v2 == "yes":
             return Response(200, "OK", {}, V2_PAGES[query.get("continuation-token")])
-        body = b"<Error><Code>%s</Code><Message>no</Message></Error>" % v2.encode()
+        body = b"<Error><Code>%s</Code><Message>no</Message></Error>" % str(v2).encode()
         return Response(501 if v2 == "NotImplemented" else 400, "No", {}, body)
 
     return handle

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -60,7 +61,7 @@ def test_codes_map_to_libcloud_classes(status: int, code: str, expected: type) -
         (503, None, errors.ServiceUnavailable),
     ],
 )
-def test_bodiless_head_answers_are_mapped_by_status(status: int, key: object, expected: type) -> None:
+def test_bodiless_head_answers_are_mapped_by_status(status: int, key: Optional[str], expected: type) -> None:
     error = error_from_response(status=status, reason="", body=b"", method="HEAD", bucket="b", key=key)
     assert isinstance(error, expected)
     assert error.object_name == key

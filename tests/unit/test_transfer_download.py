@@ -6,7 +6,7 @@ import hashlib
 import os
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import pytest
 
@@ -25,7 +25,14 @@ def payload(size: int) -> bytes:
     return (block * (size // len(block) + 1))[:size]
 
 
-class BreakingResponse:
+if TYPE_CHECKING:  # the fakes stand where the engine takes a client and its responses
+    from aurora.s3.client import S3Client as ClientBase
+    from aurora.transport.response import Response as ResponseBase
+else:
+    ClientBase = ResponseBase = object
+
+
+class BreakingResponse(ResponseBase):
     """A streamed body that raises ProtocolError once ``break_after`` bytes were read."""
 
     def __init__(self, status: int, headers: Dict[str, str], body: bytes, break_after: Optional[int]) -> None:
@@ -52,7 +59,7 @@ class BreakingResponse:
         self.closed = True
 
 
-class FakeStore:
+class FakeStore(ClientBase):
     """get_object / head_object over one object; each GET may break after some bytes."""
 
     def __init__(
@@ -143,7 +150,7 @@ def test_reader_resumes_from_the_last_byte_with_if_match() -> None:
     data = payload(10_000)
     store = FakeStore(data, breaks=[3000, 2500])
     chunks = []
-    with ResumingReader(store, BUCKET, KEY) as reader:  # type: ignore[arg-type]
+    with ResumingReader(store, BUCKET, KEY) as reader:
         reader.open()
         buffer = bytearray(700)
         while True:
@@ -160,7 +167,7 @@ def test_reader_resumes_from_the_last_byte_with_if_match() -> None:
 
 def test_reader_gives_up_after_its_resumes_are_spent() -> None:
     store = FakeStore(payload(10_000), breaks=[100, 100, 100, 100], max_attempts=2)
-    with ResumingReader(store, BUCKET, KEY) as reader, pytest.raises(errors.ProtocolError):  # type: ignore[arg-type]
+    with ResumingReader(store, BUCKET, KEY) as reader, pytest.raises(errors.ProtocolError):
         reader.open()
         while reader.readinto(bytearray(4096)):
             pass
@@ -181,7 +188,7 @@ def test_small_object_is_one_get_written_and_verified(tmp_path: Path) -> None:
         KEY,
         target,
         config=config(),
-        expected_size=5000,  # type: ignore[arg-type]
+        expected_size=5000,
         progress=lambda done, total: seen.append((done, total)),
     )
     assert written == 5000 and target.read_bytes() == data
@@ -193,7 +200,7 @@ def test_small_object_is_one_get_written_and_verified(tmp_path: Path) -> None:
 def test_without_an_expected_size_the_object_is_headed_first(tmp_path: Path) -> None:
     data = payload(5000)
     store = FakeStore(data)
-    assert download_file(store, BUCKET, KEY, tmp_path / "o", config=config()) == 5000  # type: ignore[arg-type]
+    assert download_file(store, BUCKET, KEY, tmp_path / "o", config=config()) == 5000
     assert store.heads == 1 and len(store.gets) == 1
 
 
@@ -201,7 +208,7 @@ def test_a_broken_download_resumes_instead_of_starting_over(tmp_path: Path) -> N
     data = payload(50_000)
     store = FakeStore(data, breaks=[10_000, 7])
     target = tmp_path / "out.bin"
-    download_file(store, BUCKET, KEY, target, config=config(), expected_size=len(data))  # type: ignore[arg-type]
+    download_file(store, BUCKET, KEY, target, config=config(), expected_size=len(data))
     assert target.read_bytes() == data
     assert [g[0] for g in store.gets] == [None, (10_000, 49_999), (10_007, 49_999)]
 
@@ -217,7 +224,7 @@ def test_large_object_is_fetched_as_parallel_ranges_pinned_to_the_etag(tmp_path:
         target,
         config=config(),
         expected_size=len(data),
-        expected_etag=store.etag,  # type: ignore[arg-type]
+        expected_etag=store.etag,
     )
     assert written == len(data) and target.read_bytes() == data
     ranges = sorted(g[0] for g in store.gets if g[0] is not None)
@@ -230,7 +237,7 @@ def test_large_object_is_fetched_as_parallel_ranges_pinned_to_the_etag(tmp_path:
 def test_parallel_download_heads_for_the_etag_when_not_given(tmp_path: Path) -> None:
     data = payload(100_000)
     store = FakeStore(data)
-    download_file(store, BUCKET, KEY, tmp_path / "o", config=config(), expected_size=len(data))  # type: ignore[arg-type]
+    download_file(store, BUCKET, KEY, tmp_path / "o", config=config(), expected_size=len(data))
     assert store.heads == 1
     assert all("If-Match" in g[1] for g in store.gets)
 
@@ -239,7 +246,7 @@ def test_parallel_download_of_a_multipart_object_checks_only_the_size(tmp_path: 
     data = payload(100_000)
     store = FakeStore(data, etag=multipart_etag([b"\0" * 16, b"\1" * 16]))
     target = tmp_path / "o"
-    assert download_file(store, BUCKET, KEY, target, config=config()) == len(data)  # type: ignore[arg-type]
+    assert download_file(store, BUCKET, KEY, target, config=config()) == len(data)
     assert target.read_bytes() == data
 
 
@@ -248,15 +255,15 @@ def test_md5_mismatch_raises_and_leaves_nothing(tmp_path: Path, size: int) -> No
     store = FakeStore(payload(size), etag="0" * 32)
     target = tmp_path / "o"
     with pytest.raises(errors.ObjectHashMismatchError):
-        download_file(store, BUCKET, KEY, target, config=config())  # type: ignore[arg-type]
+        download_file(store, BUCKET, KEY, target, config=config())
     assert not target.exists() and leftovers(tmp_path) == []
 
 
 def test_md5_is_not_checked_when_verify_is_off_or_under_kms(tmp_path: Path) -> None:
     store = FakeStore(payload(5000), etag="0" * 32)
-    download_file(store, BUCKET, KEY, tmp_path / "a", config=config(), verify=False)  # type: ignore[arg-type]
+    download_file(store, BUCKET, KEY, tmp_path / "a", config=config(), verify=False)
     kms = FakeStore(payload(5000), etag="0" * 32, extra_headers={"x-amz-server-side-encryption": "aws:kms"})
-    download_file(kms, BUCKET, KEY, tmp_path / "b", config=config())  # type: ignore[arg-type]
+    download_file(kms, BUCKET, KEY, tmp_path / "b", config=config())
     assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes() == payload(5000)
 
 
@@ -264,7 +271,7 @@ def test_size_mismatch_is_a_transfer_error_and_leaves_nothing(tmp_path: Path) ->
     store = FakeStore(payload(5000))
     target = tmp_path / "o"
     with pytest.raises(errors.TransferError, match="expected 6000"):
-        download_file(store, BUCKET, KEY, target, config=config(), expected_size=6000)  # type: ignore[arg-type]
+        download_file(store, BUCKET, KEY, target, config=config(), expected_size=6000)
     assert not target.exists() and leftovers(tmp_path) == []
 
 
@@ -284,7 +291,7 @@ def test_existing_destination_is_refused_before_any_request(tmp_path: Path) -> N
     target.write_bytes(b"keep me")
     store = FakeStore(payload(10))
     with pytest.raises(errors.LibcloudError, match=str(target)):
-        download_file(store, BUCKET, KEY, target, config=config())  # type: ignore[arg-type]
+        download_file(store, BUCKET, KEY, target, config=config())
     assert store.gets == [] and store.heads == 0 and target.read_bytes() == b"keep me"
 
 
@@ -294,10 +301,10 @@ def test_overwrite_replaces_only_after_success(tmp_path: Path) -> None:
     os.chmod(target, 0o640)
     broken = FakeStore(payload(5000), breaks=[10] * 10, max_attempts=1)
     with pytest.raises(errors.ProtocolError):
-        download_file(broken, BUCKET, KEY, target, config=config(), overwrite=True)  # type: ignore[arg-type]
+        download_file(broken, BUCKET, KEY, target, config=config(), overwrite=True)
     assert target.read_bytes() == b"old" and leftovers(tmp_path) == []
     good = FakeStore(payload(5000))
-    download_file(good, BUCKET, KEY, target, config=config(), overwrite=True)  # type: ignore[arg-type]
+    download_file(good, BUCKET, KEY, target, config=config(), overwrite=True)
     assert target.read_bytes() == payload(5000)
     assert os.stat(target).st_mode & 0o777 == 0o640
 
@@ -306,7 +313,7 @@ def test_new_file_gets_the_usual_mode_not_the_temp_files(tmp_path: Path) -> None
     old = os.umask(0o022)
     try:
         target = tmp_path / "o"
-        download_file(FakeStore(b"abc"), BUCKET, KEY, target, config=config())  # type: ignore[arg-type]
+        download_file(FakeStore(b"abc"), BUCKET, KEY, target, config=config())
     finally:
         os.umask(old)
     assert os.stat(target).st_mode & 0o777 == 0o644
@@ -318,7 +325,7 @@ def test_missing_object_leaves_no_temp_file(tmp_path: Path) -> None:
             raise errors.NoSuchKey("The specified key does not exist.", status=404)
 
     with pytest.raises(errors.ObjectDoesNotExistError):
-        download_file(Missing(b""), BUCKET, KEY, tmp_path / "o", config=config(), expected_size=0)  # type: ignore[arg-type]
+        download_file(Missing(b""), BUCKET, KEY, tmp_path / "o", config=config(), expected_size=0)
     assert os.listdir(tmp_path) == []
 
 
@@ -326,7 +333,7 @@ def test_range_download_writes_the_range_and_checks_its_length(tmp_path: Path) -
     data = payload(100_000)
     store = FakeStore(data, breaks=[100])
     target = tmp_path / "r"
-    written = download_file(store, BUCKET, KEY, target, config=config(), byte_range=(1000, 70_999))  # type: ignore[arg-type]
+    written = download_file(store, BUCKET, KEY, target, config=config(), byte_range=(1000, 70_999))
     assert written == 70_000 and target.read_bytes() == data[1000:71_000]
     assert [g[0] for g in store.gets] == [(1000, 70_999), (1100, 70_999)]
 
@@ -335,25 +342,25 @@ def test_open_ended_range_runs_to_the_end(tmp_path: Path) -> None:
     data = payload(3000)
     store = FakeStore(data)
     target = tmp_path / "r"
-    assert download_file(store, BUCKET, KEY, target, config=config(), byte_range=(2500, None)) == 500  # type: ignore[arg-type]
+    assert download_file(store, BUCKET, KEY, target, config=config(), byte_range=(2500, None)) == 500
     assert target.read_bytes() == data[2500:]
 
 
 def test_changed_object_fails_instead_of_mixing_versions(tmp_path: Path) -> None:
     store = FakeStore(payload(5000))
     with pytest.raises(errors.PreconditionFailed):
-        download_file(store, BUCKET, KEY, tmp_path / "o", config=config(), expected_etag="1" * 32)  # type: ignore[arg-type]
+        download_file(store, BUCKET, KEY, tmp_path / "o", config=config(), expected_etag="1" * 32)
     assert os.listdir(tmp_path) == []
 
 
 def test_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(errors.LibcloudError, match="does not exist"):
-        download_file(FakeStore(b"x"), BUCKET, KEY, tmp_path / "no" / "o", config=config())  # type: ignore[arg-type]
+        download_file(FakeStore(b"x"), BUCKET, KEY, tmp_path / "no" / "o", config=config())
 
 
 def test_empty_object(tmp_path: Path) -> None:
     target = tmp_path / "empty"
-    assert download_file(FakeStore(b""), BUCKET, KEY, target, config=config()) == 0  # type: ignore[arg-type]
+    assert download_file(FakeStore(b""), BUCKET, KEY, target, config=config()) == 0
     assert target.read_bytes() == b""
 
 
@@ -363,7 +370,7 @@ def test_empty_object(tmp_path: Path) -> None:
 def test_iter_object_yields_fixed_chunks_and_resumes() -> None:
     data = payload(10_000)
     store = FakeStore(data, breaks=[4321])
-    chunks = list(iter_object(store, BUCKET, KEY, chunk_size=3000))  # type: ignore[arg-type]
+    chunks = list(iter_object(store, BUCKET, KEY, chunk_size=3000))
     assert b"".join(chunks) == data
     assert [len(c) for c in chunks] == [3000, 3000, 3000, 1000]
     assert store.gets[1][0] == (4321, 9999)
@@ -371,15 +378,15 @@ def test_iter_object_yields_fixed_chunks_and_resumes() -> None:
 
 def test_iter_object_range() -> None:
     data = payload(10_000)
-    chunks = iter_object(FakeStore(data), BUCKET, KEY, byte_range=(10, 19))  # type: ignore[arg-type]
+    chunks = iter_object(FakeStore(data), BUCKET, KEY, byte_range=(10, 19))
     assert b"".join(chunks) == data[10:20]
 
 
 def test_closing_the_iterator_early_closes_the_response() -> None:
     store = FakeStore(payload(10_000))
-    chunks = iter_object(store, BUCKET, KEY, chunk_size=100)  # type: ignore[arg-type]
+    chunks = iter_object(store, BUCKET, KEY, chunk_size=100)
     assert len(next(chunks)) == 100
-    chunks.close()  # type: ignore[attr-defined]
+    chunks.close()
     assert store.responses[0].closed
     assert list(chunks) == []
 
@@ -388,7 +395,7 @@ def test_a_generator_delegating_to_it_closes_it_too() -> None:
     store = FakeStore(payload(10_000))
 
     def facade() -> Any:
-        yield from iter_object(store, BUCKET, KEY, chunk_size=100)  # type: ignore[arg-type]
+        yield from iter_object(store, BUCKET, KEY, chunk_size=100)
 
     outer = facade()
     next(outer)
@@ -402,4 +409,4 @@ def test_missing_object_raises_when_iter_object_is_called() -> None:
             raise errors.NoSuchKey("The specified key does not exist.", status=404)
 
     with pytest.raises(errors.NoSuchKey):
-        iter_object(Missing(b""), BUCKET, KEY)  # type: ignore[arg-type]
+        iter_object(Missing(b""), BUCKET, KEY)

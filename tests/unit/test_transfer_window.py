@@ -8,7 +8,7 @@ import os
 import socket
 import threading
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -91,7 +91,7 @@ def test_fileno_and_tell_let_sendfile_send_exactly_the_window(data_file: Path) -
 
 def test_each_window_has_its_own_file_position(data_file: Path) -> None:
     windows = [FileWindow(data_file, offset, 1024) for offset in range(0, len(DATA), 1024)]
-    results: dict = {}
+    results: Dict[Any, Any] = {}
 
     def read_all(index: int, window: FileWindow) -> None:
         chunks = []

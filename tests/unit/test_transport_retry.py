@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import pytest
 from hypothesis import given
@@ -36,7 +36,7 @@ class Recorder:
     def __init__(self, randoms: Sequence[float] = (1.0,)) -> None:
         self.sleeps: List[float] = []
         self._randoms = list(randoms)
-        self.retries: List[tuple] = []
+        self.retries: List[Tuple[Any, ...]] = []
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
