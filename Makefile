@@ -69,12 +69,13 @@ $(PYPY_VENV)/.installed: pyproject.toml
 	$(PPY) -m pip install --disable-pip-version-check -q -e '.[pypy-test]'
 	touch $@
 
-## lint: ruff check, ruff format --check and mypy --strict; both run even when the first fails
+## lint: ruff check, ruff format --check and mypy --strict (aurora/ for 3.9, tests/); all run even when one fails
 lint: venv
 	@rc=0; \
 	$(VPY) -m ruff check aurora tests benchmarks examples || rc=1; \
 	$(VPY) -m ruff format --check aurora tests benchmarks examples || rc=1; \
 	$(VPY) -m mypy --strict aurora || rc=1; \
+	$(VPY) -m mypy --strict --python-version 3.10 tests || rc=1; \
 	exit $$rc
 
 ## unit: the tests that need no server

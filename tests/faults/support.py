@@ -94,9 +94,9 @@ def make_driver(
     server: Any, host: str, port: int, config: Optional[Config] = None, signature_version: str = "4", **kwargs: Any
 ) -> BaseS3StorageDriver:
     """An aurora driver with ``server``'s credentials talking to ``host:port`` (plain HTTP unless told)."""
-    provider = Provider.AURORAOBJECTS if server.name == "rgw" else Provider.S3
+    cls = get_driver(Provider.AURORAOBJECTS) if server.name == "rgw" else get_driver(Provider.S3)
     kwargs.setdefault("secure", False)
-    driver = get_driver(provider)(
+    driver = cls(
         server.access_key,
         server.secret_key,
         host=host,

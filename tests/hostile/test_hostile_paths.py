@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 from hostile.server import HostileServer, Reply, Request, list_v2_page, run_cli, xml_reply
@@ -36,7 +37,7 @@ def bucket_of(*keys: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def trapped(tmp_path: Path) -> tuple:
+def trapped(tmp_path: Path) -> Tuple[Path, Path]:
     """``dest/`` holding ``lnk -> outside/`` and ``file -> outside/secret``."""
     dest, outside = tmp_path / "dest", tmp_path / "outside"
     dest.mkdir()
@@ -53,7 +54,7 @@ def outside_is_untouched(outside: Path) -> bool:
 
 @pytest.mark.parametrize("command", ["cp", "sync"])
 def test_cli_refuses_keys_through_a_link_and_goes_on(
-    hostile_server: HostileServer, trapped: tuple, tmp_path: Path, command: str
+    hostile_server: HostileServer, trapped: Tuple[Path, Path], tmp_path: Path, command: str
 ) -> None:
     dest, outside = trapped
     hostile_server.answer = bucket_of("a", "lnk/x", "z")
@@ -68,7 +69,7 @@ def test_cli_refuses_keys_through_a_link_and_goes_on(
 
 
 def test_cli_replaces_a_link_at_the_files_own_name(
-    hostile_server: HostileServer, trapped: tuple, tmp_path: Path
+    hostile_server: HostileServer, trapped: Tuple[Path, Path], tmp_path: Path
 ) -> None:
     dest, outside = trapped
     hostile_server.answer = bucket_of("file")
@@ -79,7 +80,7 @@ def test_cli_replaces_a_link_at_the_files_own_name(
 
 
 def test_driver_download_refuses_a_key_through_a_link_before_any_request(
-    hostile_server: HostileServer, hostile_driver: S3StorageDriver, trapped: tuple
+    hostile_server: HostileServer, hostile_driver: S3StorageDriver, trapped: Tuple[Path, Path]
 ) -> None:
     dest, outside = trapped
     hostile_server.answer = bucket_of("lnk/x")
@@ -90,7 +91,7 @@ def test_driver_download_refuses_a_key_through_a_link_before_any_request(
 
 
 def test_driver_download_replaces_a_link_at_the_files_own_name(
-    hostile_server: HostileServer, hostile_driver: S3StorageDriver, trapped: tuple
+    hostile_server: HostileServer, hostile_driver: S3StorageDriver, trapped: Tuple[Path, Path]
 ) -> None:
     dest, outside = trapped
     hostile_server.answer = bucket_of("file")
@@ -104,7 +105,7 @@ def test_driver_download_replaces_a_link_at_the_files_own_name(
 
 
 @pytest.fixture
-def local_root(tmp_path: Path) -> tuple:
+def local_root(tmp_path: Path) -> Tuple[LocalStorageDriver, Path]:
     """A LOCAL root with container ``c`` holding ``real``, links in and out, and a container link out."""
     root, outside = tmp_path / "root", tmp_path / "outside"
     (root / "c").mkdir(parents=True)
@@ -118,7 +119,7 @@ def local_root(tmp_path: Path) -> tuple:
     return LocalStorageDriver(str(root)), outside
 
 
-def test_local_lists_neither_containers_nor_files_that_lead_out(local_root: tuple) -> None:
+def test_local_lists_neither_containers_nor_files_that_lead_out(local_root: Tuple[LocalStorageDriver, Path]) -> None:
     driver, outside = local_root
     assert [container.name for container in driver.list_containers()] == ["c"]
     container = driver.get_container("c")
@@ -127,7 +128,9 @@ def test_local_lists_neither_containers_nor_files_that_lead_out(local_root: tupl
         driver.get_container("elsewhere")
 
 
-def test_local_reads_a_link_inside_the_root_but_not_one_leading_out(local_root: tuple) -> None:
+def test_local_reads_a_link_inside_the_root_but_not_one_leading_out(
+    local_root: Tuple[LocalStorageDriver, Path],
+) -> None:
     driver, outside = local_root
     assert b"".join(driver.download_object_as_stream(driver.get_object("c", "to-real"))) == b"inside"
     with pytest.raises(ObjectDoesNotExistError, match="outside"):
@@ -140,7 +143,7 @@ def test_local_reads_a_link_inside_the_root_but_not_one_leading_out(local_root: 
     assert outside_is_untouched(outside)
 
 
-def test_local_refuses_writes_through_a_link_leading_out(local_root: tuple) -> None:
+def test_local_refuses_writes_through_a_link_leading_out(local_root: Tuple[LocalStorageDriver, Path]) -> None:
     driver, outside = local_root
     container = driver.get_container("c")
     with pytest.raises(InvalidObjectNameError, match="'out/x'"):
@@ -148,7 +151,9 @@ def test_local_refuses_writes_through_a_link_leading_out(local_root: tuple) -> N
     assert outside_is_untouched(outside)
 
 
-def test_local_replaces_a_link_at_the_objects_own_name(local_root: tuple, tmp_path: Path) -> None:
+def test_local_replaces_a_link_at_the_objects_own_name(
+    local_root: Tuple[LocalStorageDriver, Path], tmp_path: Path
+) -> None:
     driver, outside = local_root
     driver.upload_object_via_stream(iter([b"new"]), driver.get_container("c"), "to-secret")
     assert not (tmp_path / "root" / "c" / "to-secret").is_symlink()

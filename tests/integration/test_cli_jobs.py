@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
-
-from tests.integration.cli_stub import StubServer
+from integration.cli_stub import StubServer
 
 ROOT = Path(__file__).resolve().parents[2]
 MiB = 1024 * 1024

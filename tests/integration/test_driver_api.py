@@ -53,8 +53,8 @@ def driver(store: Any) -> Iterator[Any]:
         yield get_driver(Provider.LOCAL)(str(store.folder))
         return
     server = store.server
-    provider = Provider.AURORAOBJECTS if server.name == "rgw" else Provider.S3
-    drv = get_driver(provider)(
+    cls = get_driver(Provider.AURORAOBJECTS) if server.name == "rgw" else get_driver(Provider.S3)
+    drv = cls(
         server.access_key,
         server.secret_key,
         secure=False,

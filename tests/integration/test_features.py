@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import pytest
 from integration._forward_proxy import ForwardProxy
@@ -59,12 +59,10 @@ CONFIG = Config(
 
 
 def make_driver(server: Any, signature_version: str = "4", **kwargs: Any) -> BaseS3StorageDriver:
-    provider = Provider.S3_RGW if server.name == "rgw" else Provider.S3
-    options = {"secure": False, "host": server.host, "port": server.port, "region": server.region}
+    cls = get_driver(Provider.S3_RGW) if server.name == "rgw" else get_driver(Provider.S3)
+    options: Dict[str, Any] = {"secure": False, "host": server.host, "port": server.port, "region": server.region}
     options.update(kwargs)
-    return get_driver(provider)(  # type: ignore[no-any-return]
-        server.access_key, server.secret_key, signature_version=signature_version, ex_config=CONFIG, **options
-    )
+    return cls(server.access_key, server.secret_key, signature_version=signature_version, ex_config=CONFIG, **options)
 
 
 @pytest.fixture(params=["4", "2"], ids=["sigv4", "sigv2"])

@@ -23,8 +23,8 @@ from aurora.drivers.s3 import BaseS3StorageDriver
 
 
 def make_driver(server: Any, signature_version: str) -> BaseS3StorageDriver:
-    provider = Provider.S3_RGW if server.name == "rgw" else Provider.S3
-    return get_driver(provider)(  # type: ignore[no-any-return]
+    cls = get_driver(Provider.S3_RGW) if server.name == "rgw" else get_driver(Provider.S3)
+    return cls(
         server.access_key,
         server.secret_key,
         secure=False,

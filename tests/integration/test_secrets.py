@@ -21,7 +21,7 @@ import traceback
 import types
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
 
 import pytest
 from faults.matchers import is_get, is_list, is_part, is_put_object
@@ -165,7 +165,7 @@ def secrets_of(s3_server: Any) -> Tuple[str, ...]:
 def driver_with(
     s3_server: Any, proxy: FaultProxy, signature_version: str, secret: str = "", token: str = "", **config: Any
 ) -> BaseS3StorageDriver:
-    extra = {"token": token} if token else {}
+    extra: Dict[str, Any] = {"token": token} if token else {}
     return get_driver(Provider.AURORAOBJECTS)(
         s3_server.access_key,
         secret or s3_server.secret_key,

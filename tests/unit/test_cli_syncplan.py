@@ -144,10 +144,10 @@ def test_identical_listings_need_nothing(side: Dict[str, Entry]) -> None:
 
 # -- merge_plan: the same decisions from two name-ordered streams --------------------------------
 
-names = st.lists(st.text(alphabet="ab/-.", min_size=1, max_size=4), unique=True, max_size=12)
+name_lists = st.lists(st.text(alphabet="ab/-.", min_size=1, max_size=4), unique=True, max_size=12)
 
 
-@given(names, names, st.booleans())
+@given(name_lists, name_lists, st.booleans())
 def test_the_merge_decides_as_the_whole_listings_do(ours: List[str], theirs: List[str], delete: bool) -> None:
     source = listing(*(local(name, size=len(name)) for name in ours))
     dest = listing(*(remote(name, size=2 if name.startswith("a") else len(name)) for name in theirs))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pickle
 import socket
 from pathlib import Path
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Optional, Type
 
 import pytest
 
 import aurora
 from aurora import LibcloudError, Provider, get_driver
 from aurora.drivers.base import Container, Object
+from aurora.drivers.s3 import BaseS3StorageDriver
 
 SECRET = "sEcReT/Key+ThatMustNeverShow"
 
@@ -23,8 +24,15 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def offline_driver(provider: str = Provider.S3_RGW, **kwargs: Any) -> Any:
-    return get_driver(provider)("AKIDEXAMPLE", SECRET, secure=False, host="127.0.0.1", port=closed_port(), **kwargs)
+def s3_class(provider: str) -> Type[BaseS3StorageDriver]:
+    """The driver class of an S3-family provider, checked to be one."""
+    cls = get_driver(provider)
+    assert issubclass(cls, BaseS3StorageDriver)
+    return cls
+
+
+def offline_driver(provider: str = Provider.S3_RGW, **kwargs: Any) -> BaseS3StorageDriver:
+    return s3_class(provider)("AKIDEXAMPLE", SECRET, secure=False, host="127.0.0.1", port=closed_port(), **kwargs)
 
 
 def test_auroraobjects_defaults_to_its_eu_endpoint() -> None:
@@ -43,7 +51,7 @@ def test_s3_driver_picks_the_regional_endpoint() -> None:
 @pytest.mark.parametrize("provider", [Provider.S3_RGW, Provider.MINIO])
 def test_rgw_and_minio_require_a_host(provider: str) -> None:
     with pytest.raises(LibcloudError, match="host (argument is )?required"):
-        get_driver(provider)("key", SECRET)
+        s3_class(provider)("key", SECRET)
 
 
 def test_constructor_takes_libclouds_positional_arguments() -> None:
@@ -142,7 +150,7 @@ def test_header_injection_is_refused_before_any_request(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("start,end", [(-1, None), (5, 5), (6, 5)])
-def test_bad_byte_ranges_are_refused(start: int, end: object) -> None:
+def test_bad_byte_ranges_are_refused(start: int, end: Optional[int]) -> None:
     driver = offline_driver()
     obj = Object("key", 10, None, {}, {}, Container("bucket", {}, driver), driver)
     with pytest.raises(ValueError):
@@ -216,7 +224,7 @@ def test_explicit_host_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch
 # -- libcloud's constructors, keywords and attributes ------------------------------
 
 
-def clean_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def clean_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
@@ -274,7 +282,7 @@ def test_attributes_libcloud_code_reads() -> None:
     ],
 )
 def test_region_providers_default_as_libcloud(provider: str, host: str, region: str, name: str) -> None:
-    driver = get_driver(provider)("key", SECRET)
+    driver = s3_class(provider)("key", SECRET)
     assert (driver.host, driver.region, driver.name) == (host, region, name)
 
 
@@ -299,7 +307,7 @@ def test_unknown_provider_is_an_attribute_error_as_in_libcloud() -> None:
 
 
 def test_explicit_keys_for_a_provider_with_its_own_endpoint_ignore_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     clean_aws_environment(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://collector.example:9999")
@@ -314,7 +322,7 @@ def test_explicit_keys_for_a_provider_with_its_own_endpoint_ignore_the_environme
 
 
 def test_key_none_or_a_profile_takes_the_environment_for_any_provider(
-    monkeypatch: pytest.MonkeyPatch, tmp_path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     clean_aws_environment(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ENVKEY")

@@ -13,7 +13,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -43,7 +43,13 @@ class Sent(NamedTuple):
 Handler = Callable[[Sent], Response]
 
 
-class FakeTransport:
+if TYPE_CHECKING:
+    from aurora.transport.connection import Transport as TransportBase  # the fake stands where a Transport goes
+else:
+    TransportBase = object
+
+
+class FakeTransport(TransportBase):
     """Records requests to one host and answers them with ``handler``."""
 
     def __init__(self, host: str, log: List[Sent], handler: Handler) -> None:
@@ -79,7 +85,7 @@ def fake_driver(
         made[host] = FakeTransport(host, sent, handler)
         return made[host]
 
-    options: Dict[str, object] = {"host": "s3.example.com", "secure": True, "ex_transport_factory": factory}
+    options: Dict[str, Any] = {"host": "s3.example.com", "secure": True, "ex_transport_factory": factory}
     options.update(kwargs)
     driver = get_driver(Provider.S3)(CREDS.access_key, CREDS.secret_key, **options)
     return driver, sent, made
@@ -190,6 +196,7 @@ def test_presigned_url_under_virtual_addressing(version: str) -> None:
 @pytest.mark.parametrize("provider", [Provider.S3, Provider.S3_RGW, Provider.MINIO, Provider.S3_RGW_OUTSCALE])
 def test_cdn_url_on_every_s3_driver(provider: str) -> None:
     cls = get_driver(provider)
+    assert issubclass(cls, BaseS3StorageDriver)
     factory = lambda h: FakeTransport(h, [], ok)  # noqa: E731
     driver = cls(CREDS.access_key, CREDS.secret_key, host="s3.example.com", ex_transport_factory=factory)
     obj = driver.get_object("bucket", "k")
@@ -228,7 +235,7 @@ def skewed_server(server_now: datetime, head: bool = False) -> Handler:
 
 def skewed_client(handler: Handler, log: List[Sent]) -> S3Client:
     return S3Client(
-        FakeTransport("s3.example.com", log, handler),  # type: ignore[arg-type]
+        FakeTransport("s3.example.com", log, handler),
         CREDS,
         host_header="s3.example.com",
         clock=lambda: NOW + timedelta(hours=1),
