@@ -10,6 +10,7 @@ gives up.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
@@ -227,7 +228,9 @@ def test_cli_rb_force_with_upload_markers_that_repeat_ends(hostile_server: Hosti
 
 
 @pytest.mark.parametrize("command", [("cp", "-r"), ("sync",)], ids=["cp -r", "sync"])
-def test_cli_copies_with_alternating_tokens_end(hostile_server: HostileServer, tmp_path, command: tuple) -> None:  # type: ignore[no-untyped-def]
+def test_cli_copies_with_alternating_tokens_end(
+    hostile_server: HostileServer, tmp_path: Path, command: Tuple[str, ...]
+) -> None:
     listing = v2_tokens(ALTERNATING)
 
     def answer(request: Request) -> Reply:

@@ -132,7 +132,7 @@ def test_unknown_keyword_and_bad_config_are_refused(base: Path) -> None:
     with pytest.raises(TypeError, match="ex_bogus"):
         LocalStorageDriver(str(base), ex_bogus=1)  # type: ignore[call-arg]
     with pytest.raises(aurora.InvalidArgumentError, match="ex_config"):
-        LocalStorageDriver(str(base), ex_config={"part_size": 1})
+        LocalStorageDriver(str(base), ex_config={"part_size": 1})  # type: ignore[arg-type]
 
 
 # -- containers ----------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def test_invalid_bucket_names_are_refused_before_a_bucket_is_made(name: str) -> 
 def test_names_no_request_can_carry_are_refused_everywhere(name: str) -> None:
     driver = offline_driver()
     container = Container(name, {}, driver)
-    calls = [
+    calls: List[Callable[[], object]] = [
         lambda: driver.get_container(name),
         lambda: driver.get_object(name, "key"),
         lambda: driver.list_container_objects(container),
