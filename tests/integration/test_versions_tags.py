@@ -32,8 +32,8 @@ SSE_KEY = bytes(range(32))
 
 
 def make_driver(server: Any, signature_version: str) -> BaseS3StorageDriver:
-    provider = Provider.S3_RGW if server.name == "rgw" else Provider.S3
-    return get_driver(provider)(  # type: ignore[no-any-return]
+    cls = get_driver(Provider.S3_RGW) if server.name == "rgw" else get_driver(Provider.S3)
+    return cls(
         server.access_key,
         server.secret_key,
         secure=False,
@@ -145,11 +145,11 @@ def test_versions_listing_pages_and_delimiter(driver: BaseS3StorageDriver, versi
         pages.append(page)
         return page
 
-    subresources.list_object_versions = small_pages  # type: ignore[assignment]
+    subresources.list_object_versions = small_pages
     try:
         everything = list(driver.ex_iterate_object_versions(versioned))
     finally:
-        subresources.list_object_versions = original  # type: ignore[assignment]
+        subresources.list_object_versions = original
     assert len(pages) >= 4
     assert [v.name for v in everything] == ["dir/k0"] * 2 + ["dir/k1"] * 2 + ["dir/k2"] * 2 + ["top"]
     assert len({v.extra["version_id"] for v in everything}) == 7

@@ -280,9 +280,7 @@ def test_keep_partial_leaves_what_arrived_at_the_destination(tmp_path: Path) -> 
     store = FakeStore(payload(5000))
     target = tmp_path / "o"
     with pytest.raises(errors.TransferError, match="expected 6000"):
-        download_file(  # type: ignore[arg-type]
-            store, BUCKET, KEY, target, config=config(), expected_size=6000, keep_partial=True
-        )
+        download_file(store, BUCKET, KEY, target, config=config(), expected_size=6000, keep_partial=True)
     assert target.read_bytes() == payload(5000) and leftovers(tmp_path) == []
 
 
