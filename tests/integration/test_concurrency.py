@@ -69,7 +69,9 @@ def worker(
     listed = {obj.name: obj for obj in driver.iterate_container_objects(container, prefix=prefix)}
     assert sorted(listed) == sorted(expected)
     for key, stored in expected.items():
-        assert stored is not None and listed[key].size == len(stored)
+        assert stored is not None
+        data = stored
+        assert listed[key].size == len(data)
         got = driver.get_object(bucket, key)
         assert got.size == len(data)
         assert b"".join(driver.download_object_as_stream(got, chunk_size=4096)) == data
