@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Tuple, Type
 
 import pytest
 from migration.oracle import APIS, Api, outcome, same
@@ -117,11 +117,16 @@ def missing_object(api: Api, driver: Any, name: str, folder: Path) -> Any:
 def errors_carry_value_and_driver(api: Api, driver: Any, name: str, folder: Path) -> Any:
     _container(driver, name)
     caught: List[Any] = []
-    for call in (lambda: driver.get_object(name, "absent"), lambda: driver.get_container(name + "-absent")):
+    calls: Tuple[Callable[[], object], ...] = (
+        lambda: driver.get_object(name, "absent"),
+        lambda: driver.get_container(name + "-absent"),
+    )
+    libcloud_error: Type[BaseException] = api.errors["LibcloudError"]
+    for call in calls:
         try:
             call()
-        except api.errors["LibcloudError"] as error:
-            caught.append((hasattr(error, "value"), error.driver is driver))
+        except libcloud_error as error:
+            caught.append((hasattr(error, "value"), getattr(error, "driver", None) is driver))
     return caught
 
 
