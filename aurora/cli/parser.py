@@ -43,6 +43,13 @@ def _s3_url(text: str) -> S3Url:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _new_bucket_url(text: str) -> S3Url:
+    try:
+        return parse_s3_url(text, new_bucket=True)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _location(text: str) -> Location:
     try:
         return parse_location(text)
@@ -151,7 +158,7 @@ def _add_listing_commands(commands: Any, common: argparse.ArgumentParser) -> Non
 
 def _add_bucket_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     mb = _command(commands, common, "mb", "make a bucket")
-    mb.add_argument("url", type=_s3_url, metavar="s3://bucket")
+    mb.add_argument("url", type=_new_bucket_url, metavar="s3://bucket")
     rb = _command(commands, common, "rb", "remove an empty bucket")
     rb.add_argument("url", type=_s3_url, metavar="s3://bucket")
     rb.add_argument("--force", action="store_true", help="delete every object and multipart upload first")

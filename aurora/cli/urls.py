@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from aurora.core.validation import validate_bucket_name
+from aurora.core.validation import validate_bucket_name, validate_bucket_reference
 from aurora.errors import InvalidContainerNameError
 
 __all__ = [
@@ -75,8 +75,11 @@ class Stream:
 Location = Union[S3Url, LocalPath, Stream]
 
 
-def parse_s3_url(text: str) -> S3Url:
+def parse_s3_url(text: str, *, new_bucket: bool = False) -> S3Url:
     """The bucket and key of ``s3://bucket[/key]``.
+
+    Any name a request can carry is accepted, as the driver accepts it (legacy buckets
+    stay reachable); ``new_bucket`` applies the strict DNS rule of a bucket being made.
 
     Raises:
         UsageError: not an ``s3://`` URL, no bucket, or an invalid bucket name.
@@ -87,7 +90,7 @@ def parse_s3_url(text: str) -> S3Url:
     if not bucket:
         raise UsageError("no bucket in %r" % (text,))
     try:
-        validate_bucket_name(bucket)
+        (validate_bucket_name if new_bucket else validate_bucket_reference)(bucket)
     except InvalidContainerNameError as error:
         raise UsageError("%s in %r" % (error.value, text)) from None
     return S3Url(bucket, key)

@@ -99,7 +99,8 @@ def test_presign_options_and_aliases() -> None:
         ["frobnicate"],
         ["ls", "bucket"],
         ["ls", "s3://"],
-        ["ls", "s3://Bad_Bucket"],
+        ["ls", "s3://bad\x1bbucket"],
+        ["mb", "s3://Bad_Bucket"],
         ["cp", "s3://bucket/k"],
         ["cp", "gs://bucket/k", "x"],
         ["cp", "a", "b"],  # local to local
