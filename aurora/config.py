@@ -25,6 +25,13 @@ MIN_PART_SIZE = 5 * MiB
 MAX_PART_SIZE = 5 * GiB
 MAX_PARTS = 10_000
 MAX_OBJECT_SIZE = 5 * TiB
+MAX_RESPONSE_BODY = 16 * MiB
+"""The most bytes of an XML or error body read into memory; a larger one is refused unread.
+
+A page of 1,000 objects with maximal keys (1,024 bytes, escaped or url-encoded up to
+5 bytes a byte) and their Owner and StorageClass is about 6 MB; object bodies are
+streamed and never meet this cap.
+"""
 
 
 def _positive(name: str, value: float) -> None:

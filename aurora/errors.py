@@ -16,6 +16,7 @@ storage drivers keeps its ``except`` clauses::
     ├── ObjectError
     │   ├── ObjectDoesNotExistError
     │   ├── ObjectHashMismatchError
+    │   ├── ObjectChangedError             replaced while being read
     │   └── InvalidObjectNameError         (also an InvalidArgumentError)
     ├── S3ResponseError                    any S3 error document; the code
     │   │                                  classes below also inherit from the
@@ -30,6 +31,7 @@ storage drivers keeps its ``except`` clauses::
     ├── TransferError                      a transfer could not complete
     │   └── MultipartUploadError           carries the upload id
     ├── XMLParseError                      a response body we refuse to parse
+    │                                      (also a ProviderError and a ProtocolError)
     └── InvalidArgumentError               bad input, raised before any I/O
         (also a ValueError)
 
@@ -65,6 +67,7 @@ __all__ = [
     "ObjectError",
     "ObjectDoesNotExistError",
     "ObjectHashMismatchError",
+    "ObjectChangedError",
     "InvalidObjectNameError",
     "S3ResponseError",
     "TransportError",
@@ -262,6 +265,10 @@ class ObjectHashMismatchError(ObjectError):
     pass
 
 
+class ObjectChangedError(ObjectError):
+    """The object was replaced while it was being read (its ETag changed), again after one fresh start."""
+
+
 class InvalidObjectNameError(ObjectError, InvalidArgumentError):
     pass
 
@@ -306,8 +313,14 @@ class MultipartUploadError(TransferError):
     """A multipart upload failed and was aborted; ``upload_id`` names it."""
 
 
-class XMLParseError(ProviderError):
-    """A response body that is not the XML we expect, or that we refuse."""
+class XMLParseError(ProviderError, ProtocolError):
+    """A response body that is not the XML we expect, or that we refuse.
+
+    Also a :class:`ProtocolError` (a malformed reply): a body larger than
+    ``MAX_RESPONSE_BODY``, a number out of range (a size above 5 TiB, a part
+    number above 10,000) or a missing element.  The same request would get the
+    same answer, so it is never retried.
+    """
 
 
 class NoSuchBucket(S3ResponseError, ContainerDoesNotExistError):

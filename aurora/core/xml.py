@@ -10,7 +10,17 @@ Why the parsers are careful:
   (an :class:`~aurora.errors.AuroraError`); its message names what was wrong and
   quotes at most a short, sanitised excerpt of the body.
 * Elements are matched by local name, so the S3 namespace (or any other, or
-  none) does not matter: some S3-compatible servers omit it.
+  none) does not matter: some S3-compatible servers omit it.  The root's name
+  does not matter either (servers name it ``...Response`` or otherwise): a
+  parser reads the root's children, or those of the one child that carries
+  the operation's elements when the server wrapped them.  Children may come
+  in any order, unknown ones are ignored, optional ones may be missing; only
+  an element the operation cannot do without is required, and its absence
+  is named.  An S3 ``<Error>`` document is never read as a result.
+* Numbers are range-checked (sizes at most 5 TiB, part numbers 1 to 10,000)
+  and timestamps (ISO 8601 with or without fractions or an offset, or RFC 1123)
+  are given in one form, ``2026-12-04T16:00:00.000Z``; a date that is neither
+  is kept as sent.
 * ``parse_error`` never raises: it is called on whatever an error answer carried.
 
 URL-encoded listings: when a listing body says ``<EncodingType>url</EncodingType>``
@@ -31,9 +41,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Callable, List, Optional, Tuple
 from urllib.parse import unquote_plus
 
+from aurora.config import MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS
 from aurora.core.models import (
     BucketInfo,
     CompleteMultipartResult,
@@ -49,6 +62,7 @@ from aurora.core.models import (
     ObjectInfo,
     PartInfo,
 )
+from aurora.core.numbers import server_int
 from aurora.errors import XMLParseError
 
 __all__ = [
@@ -66,7 +80,10 @@ __all__ = [
 ]
 
 _FORBIDDEN = re.compile(r"<!\s*(doctype|entity)", re.IGNORECASE)
-_DIGITS = re.compile(r"[0-9]{1,20}")
+_ISO_8601 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]{1,12}))?"
+    r" ?([Zz]|GMT|UTC|[+-][0-9]{2}:?[0-9]{2})?"
+)
 _EXCERPT_CHARS = 80
 _NAME_CHARS = 60
 
@@ -116,13 +133,28 @@ def _parse_root(body: bytes) -> ET.Element:
         raise XMLParseError(f"malformed XML ({_excerpt(str(exc))}): {_excerpt(text)}") from None
 
 
-def _root(body: bytes, *names: str) -> ET.Element:
-    """The parsed root, which must carry one of ``names`` as its local name."""
+def _root(body: bytes, *fields: str) -> ET.Element:
+    """The element whose children are the result's ``fields``, whatever the root is called.
+
+    That is the root, unless the root has none of ``fields`` and one of its
+    children has some (a wrapper such as ``<ListBucketResponse>``).  An error
+    document is refused, naming its code.
+    """
     root = _parse_root(body)
-    if _local(root.tag) not in names:
-        expected = "> or <".join(names)
-        raise XMLParseError(f"expected <{expected}> but the body's root is <{_tag_name(root)}>")
+    error = _error_of(root)
+    if error is not None:
+        code = _excerpt(_text(error, "Code") or "", _NAME_CHARS)
+        raise XMLParseError(f"expected a result but the body is an S3 error document (<Code> {code})")
+    if not fields or _has_any(root, fields):
+        return root
+    for child in root:
+        if _has_any(child, fields):
+            return child
     return root
+
+
+def _has_any(element: ET.Element, names: Tuple[str, ...]) -> bool:
+    return any(_local(child.tag) in names for child in element)
 
 
 def _children(parent: ET.Element, name: str) -> List[ET.Element]:
@@ -158,20 +190,46 @@ def _required(parent: ET.Element, name: str) -> str:
     return value
 
 
-def _int(value: Optional[str], name: str) -> Optional[int]:
-    """A non-negative decimal integer (ASCII digits only), or None when absent/empty."""
-    if value is None or not value.strip():
-        return None
-    if not _DIGITS.fullmatch(value.strip()):
-        raise XMLParseError(f"<{name}> is not a non-negative integer: {_excerpt(value)}")
-    return int(value.strip())
+def _int(value: Optional[str], name: str, low: int = 0, high: int = MAX_OBJECT_SIZE) -> Optional[int]:
+    """A decimal integer (ASCII digits only) within ``low..high``, or None when absent/empty."""
+    return server_int(value, f"<{name}>", low, high, XMLParseError)
 
 
-def _required_int(parent: ET.Element, name: str) -> int:
-    value = _int(_required(parent, name), name)
+def _required_int(parent: ET.Element, name: str, low: int = 0, high: int = MAX_OBJECT_SIZE) -> int:
+    value = _int(_required(parent, name), name, low, high)
     if value is None:
         raise XMLParseError(f"empty <{name}> in <{_tag_name(parent)}>")
     return value
+
+
+def _timestamp(value: Optional[str]) -> Optional[str]:
+    """``value`` as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (UTC) when it is ISO 8601 or RFC 1123, else as sent."""
+    if value is None or not value.strip():
+        return value
+    text = value.strip()
+    try:
+        moment = _iso_moment(text) or parsedate_to_datetime(text)
+        if moment.tzinfo is None:  # RFC 850's "-0000" and offset-less ISO forms mean UTC
+            moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.astimezone(timezone.utc)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return value
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+
+
+def _iso_moment(text: str) -> Optional[datetime]:
+    match = _ISO_8601.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micros)
+    if zone is None or zone.upper() in ("Z", "GMT", "UTC"):
+        return moment.replace(tzinfo=timezone.utc)
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return moment.replace(tzinfo=timezone(sign * offset))
 
 
 def _bool(parent: ET.Element, name: str) -> bool:
@@ -256,23 +314,39 @@ def _echoed_marker(raw: Optional[str], decode: Decoder, ends: Tuple[str, ...]) -
 
 def parse_list_buckets(body: bytes) -> Tuple[BucketInfo, ...]:
     """The buckets of a ListBuckets (``ListAllMyBucketsResult``) answer."""
-    root = _root(body, "ListAllMyBucketsResult")
+    root = _root(body, "Buckets", "Owner")
     buckets = _child(root, "Buckets")
     if buckets is None:
         return ()
     return tuple(
-        BucketInfo(name=_required(node, "Name"), creation_date=_text(node, "CreationDate"))
+        BucketInfo(name=_required(node, "Name"), creation_date=_timestamp(_text(node, "CreationDate")))
         for node in _children(buckets, "Bucket")
     )
 
 
 def parse_location(body: bytes) -> str:
     """The region of a GetBucketLocation answer; ``""`` means us-east-1."""
-    root = _root(body, "LocationConstraint")
-    return (root.text or "").strip()
+    root = _parse_root(body)
+    if _error_of(root) is not None:
+        raise XMLParseError("expected a location but the body is an S3 error document")
+    nested = _child(root, "LocationConstraint")  # a server that wraps it
+    return ((nested if nested is not None else root).text or "").strip()
 
 
 # ---------------------------------------------------------------- listings
+
+_LISTING_FIELDS = (
+    "Contents",
+    "CommonPrefixes",
+    "IsTruncated",
+    "Name",
+    "Prefix",
+    "KeyCount",
+    "MaxKeys",
+    "Marker",
+    "NextMarker",
+    "NextContinuationToken",
+)
 
 
 def _object_info(node: ET.Element, decode: Decoder) -> ObjectInfo:
@@ -281,7 +355,7 @@ def _object_info(node: ET.Element, decode: Decoder) -> ObjectInfo:
         key=decode(_required(node, "Key")),
         size=size,
         etag=_etag(_text(node, "ETag")),
-        last_modified=_text(node, "LastModified"),
+        last_modified=_timestamp(_text(node, "LastModified")),
         storage_class=_text(node, "StorageClass"),
         owner_id=_path_text(node, "Owner", "ID"),
         owner_name=_path_text(node, "Owner", "DisplayName"),
@@ -303,7 +377,7 @@ def parse_list_objects(body: bytes, *, url_encoded: Optional[bool] = None) -> Li
     echoed ``prefix`` is decoded too, though Ceph RGW echoes it raw, so a
     caller should trust the prefix it sent over the one echoed.
     """
-    root = _root(body, "ListBucketResult")
+    root = _root(body, *_LISTING_FIELDS)
     decode = _decoder(root, url_encoded)
     objects = tuple(_object_info(node, decode) for node in _children(root, "Contents"))
     prefixes = _common_prefixes(root, decode)
@@ -331,7 +405,7 @@ def _upload_info(node: ET.Element, decode: Decoder) -> MultipartUploadInfo:
     return MultipartUploadInfo(
         key=decode(_required(node, "Key")),
         upload_id=upload_id,
-        initiated=_text(node, "Initiated"),
+        initiated=_timestamp(_text(node, "Initiated")),
         initiator_id=_path_text(node, "Initiator", "ID"),
         initiator_name=_path_text(node, "Initiator", "DisplayName"),
         owner_id=_path_text(node, "Owner", "ID"),
@@ -349,7 +423,7 @@ def parse_list_multipart_uploads(body: bytes, *, url_encoded: Optional[bool] = N
     A truncated page without NextKeyMarker continues, as ListObjects does, from
     its last upload or prefix; a truncated page with neither is refused.
     """
-    root = _root(body, "ListMultipartUploadsResult")
+    root = _root(body, "Upload", "IsTruncated", "Bucket", "NextKeyMarker", "CommonPrefixes", "KeyMarker")
     decode = _decoder(root, url_encoded)
     uploads = tuple(_upload_info(node, decode) for node in _children(root, "Upload"))
     prefixes = _common_prefixes(root, decode)
@@ -377,18 +451,18 @@ def parse_list_parts(body: bytes) -> ListPartsResult:
     A truncated page without a (non-zero) NextPartNumberMarker continues from
     its last part; a truncated page with no parts either is refused.
     """
-    root = _root(body, "ListPartsResult", "ListPartsResponse")
+    root = _root(body, "Part", "IsTruncated", "UploadId", "NextPartNumberMarker", "PartNumberMarker")
     parts = tuple(
         PartInfo(
-            part_number=_required_int(node, "PartNumber"),
+            part_number=_required_int(node, "PartNumber", 1, MAX_PARTS),
             etag=_etag(_required(node, "ETag")),
-            size=_int(_text(node, "Size"), "Size") or 0,
-            last_modified=_text(node, "LastModified"),
+            size=_int(_text(node, "Size"), "Size", 0, MAX_PART_SIZE) or 0,
+            last_modified=_timestamp(_text(node, "LastModified")),
         )
         for node in _children(root, "Part")
     )
     truncated = _bool(root, "IsTruncated")
-    marker = _int(_text(root, "NextPartNumberMarker"), "NextPartNumberMarker")
+    marker = _int(_text(root, "NextPartNumberMarker"), "NextPartNumberMarker", 0, MAX_PARTS)
     if truncated and not marker:
         if not parts:
             raise XMLParseError("truncated part listing without NextPartNumberMarker or parts")
@@ -401,11 +475,13 @@ def parse_list_parts(body: bytes) -> ListPartsResult:
 
 def parse_initiate_multipart(body: bytes) -> InitiateMultipartResult:
     """The upload id (with bucket and key) of a CreateMultipartUpload answer."""
-    root = _root(body, "InitiateMultipartUploadResult")
+    root = _root(body, "UploadId")
     upload_id = _required(root, "UploadId").strip()
     if not upload_id:
-        raise XMLParseError("empty <UploadId> in <InitiateMultipartUploadResult>")
-    return InitiateMultipartResult(bucket=_required(root, "Bucket"), key=_required(root, "Key"), upload_id=upload_id)
+        raise XMLParseError(f"empty <UploadId> in <{_tag_name(root)}>")
+    return InitiateMultipartResult(
+        bucket=_text(root, "Bucket") or "", key=_text(root, "Key") or "", upload_id=upload_id
+    )
 
 
 def parse_complete_multipart(body: bytes) -> CompleteMultipartResult:
@@ -416,7 +492,7 @@ def parse_complete_multipart(body: bytes) -> CompleteMultipartResult:
     Ceph RGW sends an empty ``<ETag/>``, so an empty or absent ETag gives ``""``.
     moto names the root ``CompleteMultipartUploadResponse``.
     """
-    root = _root(body, "CompleteMultipartUploadResult", "CompleteMultipartUploadResponse")
+    root = _root(body, "ETag", "Location", "Bucket", "Key")
     return CompleteMultipartResult(
         location=_text(root, "Location"),
         bucket=_text(root, "Bucket"),
@@ -427,16 +503,16 @@ def parse_complete_multipart(body: bytes) -> CompleteMultipartResult:
 
 def parse_copy_result(body: bytes) -> CopyResult:
     """A CopyObject (``CopyObjectResult``) or UploadPartCopy (``CopyPartResult``) answer."""
-    root = _root(body, "CopyObjectResult", "CopyPartResult")
+    root = _root(body, "ETag", "LastModified")
     etag = _etag(_required(root, "ETag"))
     if not etag:
         raise XMLParseError(f"empty <ETag> in <{_tag_name(root)}>")
-    return CopyResult(etag=etag, last_modified=_text(root, "LastModified"))
+    return CopyResult(etag=etag, last_modified=_timestamp(_text(root, "LastModified")))
 
 
 def parse_delete_result(body: bytes) -> DeleteObjectsResult:
     """The deleted keys and per-key errors of a DeleteObjects answer."""
-    root = _root(body, "DeleteResult")
+    root = _root(body, "Deleted", "Error")
     deleted = tuple(_required(node, "Key") for node in _children(root, "Deleted"))
     errors = tuple(
         DeleteError(key=_required(node, "Key"), code=_text(node, "Code"), message=_text(node, "Message"))
@@ -457,9 +533,19 @@ def _error_element(body: bytes) -> Optional[ET.Element]:
         root = _parse_root(body)
     except XMLParseError:
         return None
-    if _local(root.tag) == "ErrorResponse":  # the STS/IAM shape some gateways use
+    return _error_of(root)
+
+
+def _error_of(root: ET.Element) -> Optional[ET.Element]:
+    """The error element of a parsed body: an ``<Error>`` root, the ``<Error>`` in an
+    ``<ErrorResponse>`` (the STS/IAM shape some gateways use), or any root with a
+    ``<Code>`` child (no S3 result has one); None for anything else."""
+    name = _local(root.tag)
+    if name == "ErrorResponse":
         return _child(root, "Error")
-    return root if _local(root.tag) == "Error" else None
+    if name == "Error" or _child(root, "Code") is not None:
+        return root
+    return None
 
 
 def is_error_document(body: bytes) -> bool:

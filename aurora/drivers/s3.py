@@ -14,6 +14,7 @@ from aurora._types import Progress
 from aurora.config import Config
 from aurora.core.credentials import Credentials
 from aurora.core.limits import MAX_DELETE_KEYS, PRESIGN_METHODS, checked_presign_expires
+from aurora.core.numbers import server_size
 from aurora.core.profiles import ResolvedSettings, parse_endpoint_url
 from aurora.core.validation import (
     tls_verification,
@@ -511,7 +512,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         ):
             if header in values:
                 extra[field] = values[header]
-        size = int(values.get("content-length", "0"))
+        size = server_size(values.get("content-length")) or 0
         return Object(name, size, etag.strip('"') or None, extra, meta_from_headers(values), container, self)
 
     def _object_headers(
@@ -719,8 +720,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                     target,
                     config=(config or self.config).transfer,
                     byte_range=byte_range,
-                    expected_size=obj.size if byte_range is None and same else None,
-                    expected_etag=obj.hash if same else None,
+                    expected_size=obj.size if byte_range is None and same else None,  # libcloud: False when it differs
+                    # no expected_etag: the object as it is now, as libcloud (not pinned to obj.hash)
                     overwrite=overwrite,
                     progress=progress,
                     keep_partial=keep_partial,

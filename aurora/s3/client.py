@@ -30,7 +30,7 @@ from aurora.core.encoding import encode_path
 from aurora.core.http import HttpRequest
 from aurora.core.limits import ADDRESSING_STYLES, checked_presign_expires
 from aurora.core.validation import validate_headers
-from aurora.errors import AuroraError, InvalidArgumentError
+from aurora.errors import AuroraError, InvalidArgumentError, XMLParseError
 from aurora.transport.connection import Transport
 from aurora.transport.proxy import split_host_port
 from aurora.transport.response import Headers, Response
@@ -401,6 +401,8 @@ class S3Client:
     ) -> AuroraError:
         try:
             body = b"" if method == "HEAD" else response.read()
+        except XMLParseError:
+            raise  # a body above MAX_RESPONSE_BODY: refused, not read
         except AuroraError:
             body = b""
         finally:

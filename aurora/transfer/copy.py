@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Mapping, Optional, Tuple
 
 from aurora.config import MAX_PART_SIZE, TransferConfig
+from aurora.core.numbers import server_size
 from aurora.core.parts import Part, plan_parts
 from aurora.core.tagging import TAGGING_HEADER
 from aurora.errors import InvalidArgumentError
@@ -120,7 +121,7 @@ def copy_object(
     if size is not None and size <= threshold:
         return _single_copy(client, source, bucket, key, headers, reading)
     head = client.with_version_id(source_version_id).head_object(src_bucket, src_key, headers=source_sse or None)
-    actual = int(head.get("Content-Length") or 0)
+    actual = server_size(head.get("Content-Length")) or 0
     if actual <= threshold:
         return _single_copy(client, source, bucket, key, headers, reading)
     object_headers = dict(headers) if headers is not None else carried_headers(head)

@@ -12,6 +12,7 @@ Progress callbacks may run on worker threads (see :mod:`aurora.transfer.progress
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import stat
 import threading
@@ -19,8 +20,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optional, Tuple, Type, Union
 
 from aurora.config import TransferConfig
+from aurora.core.numbers import server_size
 from aurora.core.parts import is_multipart_etag
-from aurora.errors import InvalidArgumentError, LibcloudError, ObjectHashMismatchError, TransferError
+from aurora.errors import (
+    InvalidArgumentError,
+    LibcloudError,
+    ObjectChangedError,
+    ObjectHashMismatchError,
+    PreconditionFailed,
+    TransferError,
+)
 from aurora.transfer.destination import create_exclusive
 from aurora.transfer.multipart import is_encrypted
 from aurora.transfer.progress import Progress, ProgressMeter
@@ -37,6 +46,7 @@ __all__ = ["download_file", "iter_object", "ObjectChunks", "DEFAULT_CHUNK_SIZE"]
 PathLike = Union[str, "os.PathLike[str]"]
 ByteRange = Tuple[int, Optional[int]]
 DEFAULT_CHUNK_SIZE = 256 * 1024
+log = logging.getLogger("aurora.transfer")
 _PWRITE_LOCK = threading.Lock()
 
 
@@ -61,6 +71,7 @@ def download_file(
     progress: Optional[Progress] = None,
     verify: bool = True,
     keep_partial: bool = False,
+    size_hint: Optional[int] = None,
 ) -> int:
     """Download ``bucket/key`` (or ``byte_range``, inclusive) to ``destination``; returns bytes written.
 
@@ -68,9 +79,14 @@ def download_file(
         byte_range: ``(first, last)`` inclusive, ``last=None`` for the rest.
         expected_size: the object's size as listed; for a whole-object
             download the byte count must equal it (it also saves a HEAD).
-        expected_etag: the ETag the caller believes the object has; sent as
-            ``If-Match`` so a replaced object fails (PreconditionFailed)
-            instead of being downloaded in its new version.
+        expected_etag: the ETag the caller insists on; sent as ``If-Match``
+            so a replaced object fails (PreconditionFailed) instead of being
+            downloaded in its new version.  Without it the object is fetched
+            as it is now: parallel ranges and resumes are pinned to the ETag
+            of this download's own first answer, and an object replaced
+            mid-way is fetched again from the start, once.
+        size_hint: the size the caller last saw (a listing's): it only
+            chooses between one GET and parallel ranges, and is not checked.
         overwrite: replace an existing destination (only once the download
             succeeded); without it an existing file is refused before any request.
         progress: ``progress(bytes_written, total)``, possibly from worker threads.
@@ -85,6 +101,7 @@ def download_file(
             its directory does not exist.
         TransferError: fewer or more bytes arrived than expected.
         ObjectHashMismatchError: the MD5 of the bytes does not match the ETag.
+        ObjectChangedError: the object was replaced mid-way twice.
     """
     target = os.fspath(destination)
     _check_destination(target, overwrite)
@@ -92,9 +109,8 @@ def download_file(
     with _PartFile(target) as part:
         try:
             if byte_range is None:
-                fetched = _fetch_object(
-                    client, bucket, key, part.fd, config, expected_size, expected_etag, meter, verify
-                )
+                fetch = _Fetch(client, bucket, key, part.fd, config, expected_etag, verify)
+                fetched = _fetch_current(fetch, expected_size, size_hint, meter, progress)
             else:
                 first, last = byte_range
                 fetched = _fetch_single(client, bucket, key, part.fd, config, first, last, expected_etag, meter, False)
@@ -147,28 +163,64 @@ def _plain_md5(headers: Optional[Headers]) -> Optional[str]:
     return etag
 
 
-def _fetch_object(
-    client: S3Client,
-    bucket: str,
-    key: str,
-    fd: int,
-    config: TransferConfig,
-    size: Optional[int],
-    expected_etag: Optional[str],
-    meter: ProgressMeter,
-    verify: bool,
+class _Fetch(NamedTuple):
+    """What every attempt of a whole-object download shares."""
+
+    client: S3Client
+    bucket: str
+    key: str
+    fd: int
+    config: TransferConfig
+    expected_etag: Optional[str]
+    verify: bool
+
+
+def _fetch_current(
+    fetch: _Fetch, size: Optional[int], hint: Optional[int], meter: ProgressMeter, progress: Optional[Progress]
 ) -> _Fetched:
-    """The whole object: one streamed GET, or parallel ranges above the threshold."""
+    """The object as it is now; replaced mid-way, it is fetched once more from the start.
+
+    With the caller's own ``expected_etag`` nothing is fetched again: the
+    version they asked for is gone (PreconditionFailed).
+    """
+    try:
+        return _fetch_object(fetch, size, hint, meter)
+    except (ObjectChangedError, PreconditionFailed) as error:
+        if fetch.expected_etag is not None:
+            raise
+        log.info("%s/%s changed during the download; starting over: %s", fetch.bucket, fetch.key, error)
+    os.ftruncate(fetch.fd, 0)
+    floor = meter.done
+    again = ProgressMeter(None if progress is None else lambda done, total: progress(max(done, floor), total))
+    try:
+        return _fetch_object(fetch, size, hint, again)
+    except PreconditionFailed as error:
+        raise ObjectChangedError(
+            "%s/%s changed during the download, again after starting over" % (fetch.bucket, fetch.key),
+            None,
+            fetch.key,
+            container_name=fetch.bucket,
+        ) from error
+
+
+def _fetch_object(fetch: _Fetch, size: Optional[int], hint: Optional[int], meter: ProgressMeter) -> _Fetched:
+    """The whole object: one streamed GET, or parallel ranges above the threshold.
+
+    Parallel ranges need the size and an ETag to pin them to, so they start
+    with a HEAD; a single GET pins its own resumes to its first answer.
+    """
+    client, bucket, key, fd, config = fetch.client, fetch.bucket, fetch.key, fetch.fd, fetch.config
     head: Optional[Headers] = None
-    etag = expected_etag
-    check = verify and config.verify_checksums
-    if size is None or (size > config.multipart_download_threshold and etag is None):
+    etag = fetch.expected_etag
+    check = fetch.verify and config.verify_checksums
+    known = size if size is not None else hint
+    if known is None or known > config.multipart_download_threshold:
         head = client.head_object(bucket, key, headers={"If-Match": quoted_etag(etag)} if etag else None)
-        size = int(head.get("Content-Length") or 0)
+        size = server_size(head.get("Content-Length")) or 0
         etag = etag or head.get("ETag")
-    if size > config.multipart_download_threshold and etag:
+    if size is not None and size > config.multipart_download_threshold and etag:
         return _fetch_parallel(client, bucket, key, fd, config, size, etag, head, meter, check)
-    return _fetch_single(client, bucket, key, fd, config, 0, None, expected_etag, meter, check)
+    return _fetch_single(client, bucket, key, fd, config, 0, None, etag, meter, check)
 
 
 def _fetch_single(
@@ -239,14 +291,14 @@ class _Ranges:
 
     def __init__(self, size: int, part_size: int) -> None:
         self._iter = iter(range(0, size, part_size))
-        self._size, self._part = size, part_size
+        self.size, self._part = size, part_size
         self._lock = threading.Lock()
         self.headers: Optional[Headers] = None
 
     def next(self) -> Optional[Tuple[int, int]]:
         with self._lock:
             start = next(self._iter, None)
-        return None if start is None else (start, min(start + self._part, self._size) - 1)
+        return None if start is None else (start, min(start + self._part, self.size) - 1)
 
     def note(self, headers: Headers) -> None:
         with self._lock:
@@ -299,6 +351,14 @@ def _range_worker(
             break
         with ResumingReader(client, bucket, key, first=span[0], last=span[1], if_match=etag) as reader:
             ranges.note(reader.open())
+            if reader.object_size is not None and reader.object_size != ranges.size:
+                raise ObjectChangedError(
+                    "%s/%s changed during the download: now %d bytes, not %d"
+                    % (bucket, key, reader.object_size, ranges.size),
+                    None,
+                    key,
+                    container_name=bucket,
+                )
             count = _copy(reader, fd, 0, chunk_size, meter, stopped=lambda: runner.stopped)
         if count != span[1] - span[0] + 1:
             raise TransferError("bytes %d-%d of %s/%s: received %d" % (span[0], span[1], bucket, key, count))

@@ -27,7 +27,8 @@ from typing import (
     Union,
 )
 
-from aurora.errors import ProtocolError, ReadTimeout
+from aurora.config import MAX_RESPONSE_BODY
+from aurora.errors import ProtocolError, ReadTimeout, XMLParseError
 from aurora.transport.sockets import arm_quickack
 
 __all__ = ["Headers", "Response", "byte_view"]
@@ -132,17 +133,43 @@ class BodyStream:
             self._check_complete()
         return count
 
-    def read_all(self) -> bytes:
-        """The rest of the body."""
+    def read_all(self, limit: int = MAX_RESPONSE_BODY) -> bytes:
+        """The rest of the body, refused unread (the connection discarded) beyond ``limit`` bytes.
+
+        Raises:
+            XMLParseError: Content-Length says more than ``limit``, or a body
+                without one goes on past it; at most ``limit + 1`` bytes are read.
+        """
         if self._release is None:
             return b""
+        if self._raw.length is not None and self._raw.length > limit:
+            self._refuse_larger_than(limit, self._raw.length)
         arm_quickack(self._sock)
         try:
-            data = self._raw.read()
+            data = self._raw.read(limit + 1)
         except BaseException as exc:
             self._fail(exc)
+        if len(data) > limit:
+            self._refuse_larger_than(limit, None)
+        if not self._raw.isclosed():
+            self._read_end(limit)
         self._check_complete()
         return data
+
+    def _read_end(self, limit: int) -> None:
+        """The end of a body without Content-Length: http.client notices it on one more read."""
+        try:
+            rest = self._raw.read(1)
+        except BaseException as exc:
+            self._fail(exc)
+        if rest:
+            self._refuse_larger_than(limit, None)
+
+    def _refuse_larger_than(self, limit: int, length: Optional[int]) -> NoReturn:
+        self._raw.close()
+        self._finish(False)
+        said = "" if length is None else f" (Content-Length {length})"
+        raise XMLParseError(f"{self._where}: the response body is larger than {limit} bytes{said}; refused unread")
 
     def close(self) -> None:
         """Give the connection back if the body was read, else discard it."""
@@ -203,7 +230,11 @@ class Response:
         self._stream: Optional[BodyStream] = None
 
     def read(self, amt: Optional[int] = None) -> bytes:
-        """Up to ``amt`` bytes of the body (all the rest when None or negative); b"" at the end."""
+        """Up to ``amt`` bytes of the body (all the rest when None or negative); b"" at the end.
+
+        "All the rest" of a streamed body is capped at ``MAX_RESPONSE_BODY``
+        (see :meth:`BodyStream.read_all`): whole objects go through ``readinto``.
+        """
         if amt is not None and amt < 0:
             amt = None
         if self._stream is None:
@@ -243,7 +274,7 @@ class Response:
 
     @property
     def content(self) -> bytes:
-        """The body in memory; on a streamed response, reads the rest first."""
+        """The body in memory; on a streamed response, reads the rest first (capped as :meth:`read`)."""
         if self._stream is not None:
             self._content = self._stream.read_all()
             self._offset = len(self._content)

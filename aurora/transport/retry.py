@@ -21,6 +21,7 @@ from aurora.errors import (
     ProtocolError,
     ReadTimeout,
     TLSError,
+    XMLParseError,
 )
 
 __all__ = ["backoff_delay", "is_retryable", "call_with_retries"]
@@ -67,7 +68,7 @@ def is_retryable(error: BaseException, policy: RetryPolicy, *, replayable: bool 
     """
     if not isinstance(error, AuroraError):
         return False
-    if isinstance(error, TLSError):
+    if isinstance(error, (TLSError, XMLParseError)):
         return False
     if isinstance(error, ConnectError):
         # A proxy that answered (407, 403...) will answer the same way again.

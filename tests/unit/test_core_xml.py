@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from aurora.core import xml as X
 from aurora.core.models import ErrorDocument, ObjectInfo
-from aurora.errors import AuroraError, XMLParseError
+from aurora.errors import AuroraError, ProtocolError, XMLParseError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ALL_FIXTURES = sorted(FIXTURES.glob("*/*.xml"))
@@ -259,7 +259,7 @@ def test_complete_multipart_200_error_document() -> None:
     assert body.startswith(b" ")
     assert X.is_error_document(body)
     assert X.parse_error(body).code == "InternalError"
-    with pytest.raises(XMLParseError, match="root is <Error>"):
+    with pytest.raises(XMLParseError, match="body is an S3 error document .<Code> 'InternalError'"):
         X.parse_complete_multipart(body)
 
 
@@ -457,15 +457,34 @@ def test_namespace_tolerance() -> None:
     assert result.objects == (ObjectInfo(key="k", size=3, etag=""),) and result.next_marker == "k"
 
 
-def test_wrong_root_names_both_roots() -> None:
-    with pytest.raises(XMLParseError, match=r"expected <ListBucketResult> but the body's root is <Foo>"):
-        X.parse_list_objects(b"<Foo/>")
-    with pytest.raises(XMLParseError, match="CopyObjectResult> or <CopyPartResult"):
+def test_any_root_name_is_read_by_its_children() -> None:
+    assert X.parse_list_objects(b"<Foo/>").objects == ()
+    assert X.parse_copy_result(b"<Foo><ETag>e</ETag></Foo>").etag == "e"
+    wrapped = (
+        b"<ListBucketResponse><ListBucketResult><Contents><Key>k</Key><Size>1</Size></Contents>"
+        b"</ListBucketResult></ListBucketResponse>"
+    )
+    assert [o.key for o in X.parse_list_objects(wrapped).objects] == ["k"]
+
+
+def test_only_a_missing_required_element_is_an_error_and_it_is_named() -> None:
+    with pytest.raises(XMLParseError, match="missing <ETag> in <Foo>"):
         X.parse_copy_result(b"<Foo/>")
+    with pytest.raises(XMLParseError, match="missing <UploadId> in <Anything>"):
+        X.parse_initiate_multipart(b"<Anything><Bucket>b</Bucket><Key>k</Key></Anything>")
+    assert X.parse_initiate_multipart(b"<R><UploadId>u</UploadId></R>").upload_id == "u"
+
+
+def test_an_error_document_under_any_root_is_never_a_result() -> None:
+    body = b"<Oops><Code>SlowDown</Code><Message>m</Message></Oops>"
+    assert X.is_error_document(body) and X.parse_error(body).code == "SlowDown"
+    for parser in STRICT_PARSERS:
+        with pytest.raises(XMLParseError, match="S3 error document"):
+            parser(body)
 
 
 def test_messages_stay_short_and_printable() -> None:
-    long_root = b"<" + b"R" * 5000 + b"/>"
+    long_root = b"<" + b"R" * 5000 + b"><IsTruncated>maybe</IsTruncated></" + b"R" * 5000 + b">"
     garbage = b"<a>" + ("\u2603\x1b[31m" * 3000).encode() + b"</b>"
     for body in (long_root, garbage, b"x" * 100000):
         with pytest.raises(XMLParseError) as caught:
@@ -638,3 +657,52 @@ def test_truncated_part_and_upload_listings_without_markers() -> None:
         X.parse_list_multipart_uploads(
             b"<ListMultipartUploadsResult><IsTruncated>true</IsTruncated></ListMultipartUploadsResult>"
         )
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "2026-12-04T16:05:09.123Z",
+        "2026-12-04T16:05:09.123456Z",
+        "2026-12-04T18:05:09.123+02:00",
+        "2026-12-04T11:05:09.1234-0500",
+        "2026-12-04 16:05:09.123 UTC",
+    ],
+)
+def test_iso_8601_dates_come_out_in_one_form(sent: str) -> None:
+    body = "<R><Contents><Key>k</Key><Size>1</Size><LastModified>%s</LastModified></Contents></R>" % sent
+    assert X.parse_list_objects(body.encode()).objects[0].last_modified == "2026-12-04T16:05:09.123Z"
+
+
+@pytest.mark.parametrize(
+    "sent, shown",
+    [
+        ("Fri, 04 Dec 2026 16:05:09 GMT", "2026-12-04T16:05:09.000Z"),
+        ("2026-12-04T16:05:09Z", "2026-12-04T16:05:09.000Z"),
+        ("yesterday", "yesterday"),
+        ("9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59-23:59"),
+        ("2026-13-40T99:00:00Z", "2026-13-40T99:00:00Z"),
+    ],
+)
+def test_other_dates_are_read_or_kept_as_sent(sent: str, shown: str) -> None:
+    body = "<R><Contents><Key>k</Key><Size>1</Size><LastModified>%s</LastModified></Contents></R>" % sent
+    assert X.parse_list_objects(body.encode()).objects[0].last_modified == shown
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        (b"<R><Contents><Key>k</Key><Size>99999999999999999999</Size></Contents></R>", "<Size>"),
+        (b"<R><Contents><Key>k</Key><Size>5497558138881</Size></Contents></R>", "<Size>"),
+    ],
+)
+def test_numbers_out_of_range_are_protocol_errors(body: bytes, field: str) -> None:
+    with pytest.raises(ProtocolError, match=field + " .* out of range"):
+        X.parse_list_objects(body)
+
+
+@pytest.mark.parametrize("number", ["0", "10001"])
+def test_part_numbers_run_from_1_to_10000(number: str) -> None:
+    body = "<R><Part><PartNumber>%s</PartNumber><ETag>e</ETag></Part></R>" % number
+    with pytest.raises(ProtocolError, match="<PartNumber> %s is out of range" % number):
+        X.parse_list_parts(body.encode())

@@ -408,3 +408,103 @@ def test_missing_object_raises_when_iter_object_is_called() -> None:
 
     with pytest.raises(errors.NoSuchKey):
         iter_object(Missing(b""), BUCKET, KEY)
+
+
+# -- objects that change under a download ------------------------------------------------
+
+
+class ReplacedStore(FakeStore):
+    """A store whose object is replaced by each of ``versions`` in turn after ``after`` GETs (or HEADs)."""
+
+    def __init__(self, data: bytes, versions: List[bytes], after: int, honour_if_match: bool = True, **kw: Any):
+        super().__init__(data, **kw)
+        self.versions = list(versions)
+        self.after = after
+        self.calls = 0
+        self.honour_if_match = honour_if_match
+
+    def _tick(self) -> None:
+        with self.lock:
+            self.calls += 1
+            if self.calls % self.after == 0 and self.versions:
+                self.data = self.versions.pop(0)
+                self.etag = hashlib.md5(self.data).hexdigest()
+
+    def _check_if_match(self, headers: Mapping[str, str]) -> None:
+        if self.honour_if_match:
+            super()._check_if_match(headers)
+
+    def head_object(self, bucket: str, key: str, *, headers: Optional[Mapping[str, str]] = None) -> Headers:
+        answer = super().head_object(bucket, key, headers=headers)
+        self._tick()
+        return answer
+
+    def get_object(self, bucket: str, key: str, **kw: Any) -> BreakingResponse:  # type: ignore[override]
+        answer = super().get_object(bucket, key, **kw)
+        self._tick()
+        return answer
+
+
+def test_a_stale_listing_does_not_matter_the_object_is_fetched_as_it_is_now(tmp_path: Path) -> None:
+    new = payload(3000)
+    store = FakeStore(new)
+    written = download_file(store, BUCKET, KEY, tmp_path / "o", config=config(), size_hint=10)
+    assert written == 3000 and (tmp_path / "o").read_bytes() == new
+    assert store.gets[0][1] == {}  # no If-Match: nothing pinned before the first answer
+
+
+@pytest.mark.parametrize("honour_if_match", [True, False], ids=["412", "etag-compared"])
+def test_a_single_get_replaced_mid_way_starts_over_once(tmp_path: Path, honour_if_match: bool) -> None:
+    old, new = payload(3000), payload(3000)[::-1]
+    store = ReplacedStore(old, [new], after=1, breaks=[1000], honour_if_match=honour_if_match)
+    download_file(store, BUCKET, KEY, tmp_path / "o", config=config(), size_hint=3000)
+    assert (tmp_path / "o").read_bytes() == new
+    if not honour_if_match:  # (a 412 is not recorded) the resume was pinned to the first answer's ETag
+        assert store.gets[1][1] == {"If-Match": '"%s"' % hashlib.md5(old).hexdigest()}
+
+
+def test_parallel_ranges_replaced_mid_way_start_over_once(tmp_path: Path) -> None:
+    old, new = payload(200 * 1024), payload(200 * 1024)[::-1]
+    store = ReplacedStore(old, [new], after=3)  # the HEAD and one range see the old object
+    seen: List[Tuple[int, Optional[int]]] = []
+    download_file(
+        store,
+        BUCKET,
+        KEY,
+        tmp_path / "o",
+        config=config(max_concurrency=1),
+        size_hint=len(old),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert (tmp_path / "o").read_bytes() == new
+    assert store.heads == 2 and all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+
+
+def test_an_object_replaced_again_after_starting_over_raises_object_changed(tmp_path: Path) -> None:
+    store = ReplacedStore(payload(3000), [payload(3000)[::-1], payload(3000)], after=1, breaks=[1000, 1000])
+    with pytest.raises(errors.ObjectChangedError) as caught:
+        download_file(store, BUCKET, KEY, tmp_path / "o", config=config(), size_hint=3000)
+    assert isinstance(caught.value, errors.ObjectError) and "changed" in str(caught.value)
+    assert leftovers(tmp_path) == [] and not (tmp_path / "o").exists()
+
+
+def test_a_stream_replaced_mid_way_raises_object_changed() -> None:
+    store = ReplacedStore(payload(3000), [payload(3000)[::-1]], after=1, breaks=[1000])
+    chunks = iter_object(store, BUCKET, KEY, chunk_size=500)
+    with pytest.raises(errors.ObjectChangedError):
+        list(chunks)
+
+
+def test_the_callers_own_etag_is_not_started_over(tmp_path: Path) -> None:
+    store = ReplacedStore(payload(3000), [payload(3000)[::-1]], after=1, breaks=[1000])
+    with pytest.raises(errors.ObjectChangedError):
+        download_file(
+            store,
+            BUCKET,
+            KEY,
+            tmp_path / "o",
+            config=config(),
+            expected_etag=store.etag,
+            size_hint=3000,
+        )
+    assert len(store.gets) == 1
