@@ -15,7 +15,7 @@ SERVERS := PYTHON=$(VPY) scripts/servers.sh
 PYPY ?= pypy3
 PYPY_VENV := .venv-pypy
 PPY := $(PYPY_VENV)/bin/python
-PYPY_TIERS := tests/unit tests/integration -m "not moto"
+PYPY_TIERS := tests/unit tests/corpus tests/integration -m "not moto"
 
 .PHONY: help venv ceph pypy venv-pypy lint unit integration servers-up servers-down test test-runtimes demo clean
 

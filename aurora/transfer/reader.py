@@ -87,7 +87,9 @@ class ResumingReader:
 
     Call :meth:`open` first; it sends the GET and raises what the server
     answered (``NoSuchKey``...).  After that, :meth:`readinto` returns 0 only
-    once every byte of the range has arrived, resuming as often as allowed.
+    once every byte of the range has arrived, resuming as often as allowed,
+    and raises :class:`~aurora.errors.TransferError` (the last failure as its
+    cause) when it is not.
 
     Attributes:
         headers: the first response's headers (ETag, encryption, size).
@@ -239,7 +241,11 @@ class ResumingReader:
         """Ask for the rest of the range, or raise ``cause`` when out of resumes."""
         self._close_response()
         if self._resumes_left <= 0:
-            raise cause
+            raise TransferError(
+                "%s/%s: stopped at byte %d, out of resumes: %s" % (self._bucket, self._key, self.position, cause),
+                container_name=self._bucket,
+                object_name=self._key,
+            ) from cause
         self._resumes_left -= 1
         etag = self.etag
         log.info("resuming %s/%s at byte %d after: %s", self._bucket, self._key, self.position, cause)

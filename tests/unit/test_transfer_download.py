@@ -167,11 +167,11 @@ def test_reader_resumes_from_the_last_byte_with_if_match() -> None:
 
 def test_reader_gives_up_after_its_resumes_are_spent() -> None:
     store = FakeStore(payload(10_000), breaks=[100, 100, 100, 100], max_attempts=2)
-    with ResumingReader(store, BUCKET, KEY) as reader, pytest.raises(errors.ProtocolError):
+    with ResumingReader(store, BUCKET, KEY) as reader, pytest.raises(errors.TransferError) as caught:
         reader.open()
         while reader.readinto(bytearray(4096)):
             pass
-    assert len(store.gets) == 3
+    assert len(store.gets) == 3 and isinstance(caught.value.__cause__, errors.ProtocolError)
 
 
 # -- download_file ------------------------------------------------------------------
@@ -298,7 +298,7 @@ def test_overwrite_replaces_only_after_success(tmp_path: Path) -> None:
     target.write_bytes(b"old")
     os.chmod(target, 0o640)
     broken = FakeStore(payload(5000), breaks=[10] * 10, max_attempts=1)
-    with pytest.raises(errors.ProtocolError):
+    with pytest.raises(errors.TransferError):
         download_file(broken, BUCKET, KEY, target, config=config(), overwrite=True)
     assert target.read_bytes() == b"old" and leftovers(tmp_path) == []
     good = FakeStore(payload(5000))
