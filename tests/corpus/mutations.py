@@ -136,8 +136,8 @@ def _dates(render: Callable[[datetime, str], str]) -> Rewrite:
         for element, _ in _walk(root):
             match = _ISO.fullmatch((element.text or "").strip()) if _local(element) in DATES else None
             if match:
-                parts = [int(group) for group in match.groups()]
-                moment = datetime(*parts[:6], microsecond=parts[6] * 1000, tzinfo=timezone.utc)
+                year, month, day, hour, minute, second, millis = (int(group) for group in match.groups())
+                moment = datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=timezone.utc)
                 element.text = render(moment, match.group(7))
 
     return rewrite
@@ -218,4 +218,5 @@ def mutate(body: bytes, rewrite: Rewrite) -> bytes:
     """``body`` parsed, rewritten and serialised again (UTF-8, with an XML declaration)."""
     root = copy.deepcopy(ET.fromstring(body.lstrip()))
     rewrite(root)
-    return ET.tostring(root, encoding="utf-8")
+    serialised: bytes = ET.tostring(root, encoding="utf-8")
+    return serialised

@@ -88,7 +88,7 @@ class PhrasedStore(FakeStore):
         if wanted is not None:
             super()._check_if_match({"If-Match": '"%s"' % wanted.strip('"').lower()})
 
-    def get_object(self, bucket: str, key: str, **kw: Any) -> BreakingResponse:  # type: ignore[override]
+    def get_object(self, bucket: str, key: str, **kw: Any) -> BreakingResponse:
         response = super().get_object(bucket, key, **kw)
         byte_range = kw.get("byte_range")
         if byte_range is None:
@@ -111,7 +111,7 @@ DATA = payload(SIZE)
 @pytest.mark.parametrize("breaks", [[], [5000, 7000]], ids=["whole", "resumed"])
 def test_parallel_download_gives_the_same_bytes(tmp_path: Path, phrasing: str, breaks: List[int]) -> None:
     store = PhrasedStore(DATA, PHRASINGS[phrasing], breaks=breaks)
-    written = download_file(store, "b", "k", tmp_path / "o", config=config(), size_hint=SIZE)  # type: ignore[arg-type]
+    written = download_file(store, "b", "k", tmp_path / "o", config=config(), size_hint=SIZE)
     assert written == SIZE and (tmp_path / "o").read_bytes() == DATA
 
 
@@ -123,10 +123,10 @@ def test_range_download_and_stream_give_the_same_bytes(
     first, last = span
     expected = DATA[first : None if last is None else last + 1]
     store = PhrasedStore(DATA, PHRASINGS[phrasing], breaks=[50])
-    download_file(store, "b", "k", tmp_path / "o", config=config(), byte_range=span)  # type: ignore[arg-type]
+    download_file(store, "b", "k", tmp_path / "o", config=config(), byte_range=span)
     assert (tmp_path / "o").read_bytes() == expected
     streamed = PhrasedStore(DATA, PHRASINGS[phrasing], breaks=[50])
-    assert b"".join(iter_object(streamed, "b", "k", byte_range=span, chunk_size=4096)) == expected  # type: ignore[arg-type]
+    assert b"".join(iter_object(streamed, "b", "k", byte_range=span, chunk_size=4096)) == expected
 
 
 @pytest.mark.parametrize(
@@ -150,5 +150,5 @@ def test_an_answer_that_is_not_the_range_is_refused_not_written(
 
     store = PhrasedStore(DATA, phrasing)
     with pytest.raises(TransferError, match="unexpected answer"):
-        download_file(store, "b", "k", tmp_path / "o", config=config(), byte_range=(2, 9))  # type: ignore[arg-type]
+        download_file(store, "b", "k", tmp_path / "o", config=config(), byte_range=(2, 9))
     assert not (tmp_path / "o").exists() and not list(tmp_path.iterdir())

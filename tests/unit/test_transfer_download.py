@@ -439,7 +439,7 @@ class ReplacedStore(FakeStore):
         self._tick()
         return answer
 
-    def get_object(self, bucket: str, key: str, **kw: Any) -> BreakingResponse:  # type: ignore[override]
+    def get_object(self, bucket: str, key: str, **kw: Any) -> BreakingResponse:
         answer = super().get_object(bucket, key, **kw)
         self._tick()
         return answer
