@@ -70,6 +70,8 @@ TransportFactory = Callable[[str], Transport]
 
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 """How far S3 lets a request's time be from its own before it refuses it."""
+MAX_BELIEVED_SKEW = timedelta(days=366)
+"""A server Date further than this from our clock is a lie, not a skew: signing with it would overflow."""
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _V2_SHAPE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?KeyCount[\s/>]")
@@ -325,10 +327,12 @@ class S3Client:
             return
         try:
             server_now = parsedate_to_datetime(server_date)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return
         if server_now.tzinfo is None:
             server_now = server_now.replace(tzinfo=timezone.utc)
+        if abs(server_now - self._clock()) > MAX_BELIEVED_SKEW:  # a date no clock is off by: not believed
+            return
         with self._skew.lock:
             self._skew.value = server_now - self._clock()
             skew = self._skew.value
@@ -340,7 +344,7 @@ class S3Client:
             return False
         try:
             server_now = parsedate_to_datetime(response.headers.get("Date") or "")
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return False
         if server_now.tzinfo is None:
             server_now = server_now.replace(tzinfo=timezone.utc)

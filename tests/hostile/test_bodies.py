@@ -17,7 +17,7 @@ from hostile.server import HostileServer, Reply, bounded, list_v2_page, make_dri
 
 from aurora.config import MAX_RESPONSE_BODY
 from aurora.drivers.base import Container
-from aurora.errors import ProtocolError, XMLParseError
+from aurora.errors import AuroraError, ProtocolError, XMLParseError
 
 ROOT = Path(__file__).resolve().parents[2]
 HUGE = 400 * 1000 * 1000
@@ -170,3 +170,21 @@ def test_odd_headers_of_a_head_end_in_aurora_errors_or_values(
     else:
         obj = bounded(lambda: driver.get_object("bkt", "k"))
         assert obj.name == "k" and 0 <= obj.size <= 12
+
+
+@pytest.mark.parametrize(
+    "date", ["Fri, 31 Dec 9999 23:59:59 -2359", "Mon, 01 Jan 0001 00:00:00 +2359", "Fri, 99 Dec 99999 25:61:61 GMT"]
+)
+def test_a_skew_answer_with_an_absurd_date_is_not_believed(hostile_server: HostileServer, date: str) -> None:
+    skewed = (
+        "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time"
+        " and the current time is too large.</Message></Error>"
+    )
+    hostile_server.answer = lambda request: Reply(403, skewed.encode(), (("Date", date),))
+    driver = make_driver(hostile_server)
+    for _ in range(2):  # the second request is signed with whatever the first one learnt
+        with pytest.raises(AuroraError) as caught:
+            bounded(lambda: driver.get_object("bkt", "k"))
+        assert caught.value.code in ("RequestTimeTooSkewed", "AccessDenied")  # a HEAD carries no body
+    hostile_server.answer = lambda request: Reply(200, b"", (("Content-Length", "3"),))
+    assert bounded(lambda: driver.get_object("bkt", "k")).size == 3
