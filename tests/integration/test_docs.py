@@ -24,6 +24,8 @@ from typing import Any, Dict, Iterator, List, NamedTuple
 
 import pytest
 
+import aurora
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
 DOC_BUCKETS = ("backups", "reports", "archive")
@@ -162,6 +164,9 @@ def test_every_code_block_runs(
                 )
             ran.append(block.line)
     finally:
+        for value in list(namespace.values()):
+            if isinstance(value, aurora.StorageDriver) and hasattr(value, "close"):
+                value.close()  # the snippets' drivers give their kept-alive connections back
         for name in DOC_BUCKETS:
             _remove_bucket(boto3_client, "%s-%s" % (name, suffix))
     assert ran == [block.line for block in blocks]

@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -120,7 +121,7 @@ def test_bad_credentials(store: Any, driver: BaseS3StorageDriver, container: aur
         port=s3_server.port,
         signature_version=driver.signature_version,
     )
-    with pytest.raises(aurora.InvalidCredsError) as info:
+    with closing(wrong), pytest.raises(aurora.InvalidCredsError) as info:
         wrong.list_containers()
     assert "not-the-secret" not in str(info.value)
     assert info.value.status == 403
