@@ -204,7 +204,10 @@ def test_sync_against_a_listing_of_100000_keys_stays_small(stub: StubServer, tmp
     assert "(dryrun) upload: src/new.bin to s3://bucket/p/new.bin" in lines
     assert len(lines) == 100_000  # 99,999 deletions and one upload
     assert not any(line.endswith("/k0000005") for line in lines)
-    assert peak_kib < 64 * 1024, "peak RSS %d KiB" % peak_kib
+    # PyPy starts at ~75 MB (CPython ~24 MB) and its collector lets tens of MB of garbage build up
+    # before a major collection, so its bound is looser (measured: 142 MB)
+    limit_kib = 64 * 1024 if sys.implementation.name == "cpython" else 192 * 1024
+    assert peak_kib < limit_kib, "peak RSS %d KiB" % peak_kib
 
 
 def test_one_total_progress_line_on_a_terminal_wiped_around_each_file_line(stub: StubServer, tmp_path: Path) -> None:
