@@ -249,9 +249,8 @@ class GoogleStorageDriver(BaseS3StorageDriver):
 
     def _check_credentials(self, credentials: Credentials) -> None:
         if not credentials.access_key.startswith("GOOG"):
-            raise InvalidCredsError(
-                "%r is not a Cloud Storage HMAC access id; %s" % (credentials.access_key, GOOGLE_HMAC_HINT)
-            )
+            # The key itself stays out of the message, as every credential does.
+            raise InvalidCredsError("the access key is not a Cloud Storage HMAC access id; %s" % (GOOGLE_HMAC_HINT,))
 
 
 def _region_driver(class_name: str, region: str) -> Type[S3StorageDriver]:
