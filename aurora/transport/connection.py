@@ -14,6 +14,7 @@ import logging
 import socket
 import ssl
 import threading
+import weakref
 from types import TracebackType
 from typing import List, Mapping, Optional, Tuple, Type
 
@@ -65,6 +66,11 @@ class _Connection:
             pass
 
 
+def _close_all(connections: List[_Connection]) -> None:
+    for conn in connections:
+        conn.close()
+
+
 class Transport:
     """HTTP/1.1 to one ``host:port``, shared safely by many threads.
 
@@ -102,6 +108,9 @@ class Transport:
         self._idle: List[_Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        # libcloud code never closes a driver: when this transport is collected, its idle
+        # sockets are closed with it (the list is only ever emptied in place, never replaced).
+        weakref.finalize(self, _close_all, self._idle)
 
     def send(
         self,
@@ -134,9 +143,9 @@ class Transport:
         """Close the idle connections; connections still streaming close when released."""
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+            idle = list(self._idle)
+            self._idle.clear()
+        _close_all(idle)
 
     def __enter__(self) -> Transport:
         return self

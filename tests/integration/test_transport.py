@@ -8,6 +8,7 @@ proxy relays CONNECT tunnels.  TLS tests make their own CA with ``openssl``.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import io
 import logging
@@ -715,6 +716,17 @@ def test_secrets_never_reach_messages_or_logs(
     assert all("GET /bucket/key" in str(e) for e in errors[:3])
     assert caplog.records, "the transport logs its connections at DEBUG"
     assert SECRET not in caplog.text and TOKEN not in caplog.text
+
+
+def test_a_transport_dropped_without_close_closes_its_idle_sockets(server: CountingServer) -> None:
+    # libcloud code never closes a driver; collecting one must not leave sockets to the GC.
+    tr = Transport("127.0.0.1", server.server_address[1], secure=False, timeouts=QUICK)
+    tr.send("GET", "/k", {})  # any complete answer leaves the connection idle in the pool
+    sockets = [conn.sock for conn in tr._idle]
+    assert sockets, "the connection went back to the pool"
+    del tr
+    gc.collect()
+    assert all(sock.fileno() == -1 for sock in sockets)
 
 
 def test_closed_transport_refuses_requests(transport: Transport) -> None:
