@@ -231,6 +231,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             retry=self.config.retry,
             addressing_style=self.addressing_style,
             transport_for=factory,
+            default_headers=self._default_headers(),
         )
         self._list_v2: Optional[bool] = None
         self._list_lock = threading.Lock()
@@ -242,6 +243,10 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
 
     def _check_credentials(self, credentials: Credentials) -> None:
         """Refuse credentials this provider cannot use (before anything is sent)."""
+
+    def _default_headers(self) -> Dict[str, str]:
+        """Headers this provider sends with every request (none for plain S3)."""
+        return {}
 
     def _settings(
         self,

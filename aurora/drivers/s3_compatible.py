@@ -247,6 +247,10 @@ class GoogleStorageDriver(BaseS3StorageDriver):
         self.project = project
         super().__init__(key, secret, secure, host, port, api_version, region, token=token, **options)
 
+    def _default_headers(self) -> Dict[str, str]:
+        """libcloud's project header: which project's buckets are listed and made."""
+        return {"x-goog-project-id": self.project} if self.project else {}
+
     def _check_credentials(self, credentials: Credentials) -> None:
         if not credentials.access_key.startswith("GOOG"):
             # The key itself stays out of the message, as every credential does.

@@ -181,6 +181,7 @@ class S3Client:
         user_agent: str = USER_AGENT,
         addressing_style: str = "path",
         transport_for: Optional[TransportFactory] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
     ) -> None:
         if signature_version not in ("2", "4"):
             raise InvalidArgumentError("signature_version must be '2' or '4', not %r" % (signature_version,))
@@ -198,6 +199,8 @@ class S3Client:
         self._sleep = sleep
         self._random = random
         self.user_agent = user_agent
+        self.default_headers: Dict[str, str] = dict(default_headers or {})
+        validate_headers(self.default_headers)
         self.addressing_style = addressing_style
         self._endpoint_host = split_host_port(host_header, 0)[0]
         self._transport_for = transport_for
@@ -369,7 +372,8 @@ class S3Client:
         Returns the response; with ``preload=False`` its body is left to stream
         and the caller must close it.
         """
-        extra = dict(headers or {})
+        extra = dict(self.default_headers)
+        extra.update(headers or {})
         validate_headers(extra)
         route = self._route(bucket)
         base = HttpRequest(

@@ -454,3 +454,21 @@ def test_multipart_copy_requests() -> None:
         assert "x-amz-server-side-encryption-customer-key" not in part.headers
     complete = [s for s in sent if s.method == "POST" and "uploadId=up-1" in s.target]
     assert len(complete) == 1
+
+
+# -- provider default headers ------------------------------------------------------------
+
+
+def test_google_sends_libclouds_project_header_on_every_request_and_signs_it() -> None:
+    sent: List[Sent] = []
+    driver = get_driver(Provider.GOOGLE_STORAGE)(
+        "GOOG1EXAMPLE", CREDS.secret_key, "my-project", ex_transport_factory=lambda h: FakeTransport(h, sent, ok)
+    )
+    driver.get_object("bucket", "k")
+    assert header(sent[-1], "x-goog-project-id") == "my-project"
+    assert "x-goog-project-id" in (header(sent[-1], "Authorization") or "")
+    without = get_driver(Provider.GOOGLE_STORAGE)(
+        "GOOG1EXAMPLE", CREDS.secret_key, ex_transport_factory=lambda h: FakeTransport(h, sent, ok)
+    )
+    without.get_object("bucket", "k")
+    assert header(sent[-1], "x-goog-project-id") is None
