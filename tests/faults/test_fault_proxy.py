@@ -98,8 +98,21 @@ def proxy(upstream: ThreadingHTTPServer) -> Iterator[FaultProxy]:
         yield fault_proxy
 
 
+_OPENED: List[http.client.HTTPConnection] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections() -> Iterator[None]:
+    """Every connection a test opened with ``connect`` is closed after it."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 def connect(proxy: FaultProxy, timeout: float = 5.0) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
+    conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
+    _OPENED.append(conn)
+    return conn
 
 
 def fetch(conn: http.client.HTTPConnection, method: str, path: str, body: bytes = b"") -> http.client.HTTPResponse:
