@@ -235,7 +235,9 @@ def test_one_total_progress_line_on_a_terminal_wiped_around_each_file_line(stub:
             break
         seen += chunk
     os.close(master)
-    out = proc.stdout.read() if proc.stdout else b""
+    assert proc.stdout is not None
+    with proc.stdout:
+        out = proc.stdout.read()
     assert proc.wait(timeout=60) == 0
     assert len(out.decode().splitlines()) == 40
     terminal = seen.decode()

@@ -21,7 +21,7 @@ import traceback
 import types
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
+from typing import Any, Callable, Dict, Generator, Iterator, List, Set, Tuple, cast
 
 import pytest
 from faults.matchers import is_get, is_list, is_part, is_put_object
@@ -206,13 +206,14 @@ def test_nothing_reachable_from_a_driver_shows_a_credential(
         listed = driver.list_container_objects(container)
         got = driver.get_object(bucket, "big")
         assert driver.download_object(small, str(tmp_path / "small")) is True
-        stream = driver.download_object_as_stream(got)
-        next(iter(stream))
+        stream = cast(Generator[bytes, None, None], driver.download_object_as_stream(got))
+        next(stream)
         roots += [driver, driver.client, driver.transport, driver.config, container, small, big, got, stream]
         roots += listed + list(driver.iterate_containers())
         roots += errors_of(lambda: driver.get_object(bucket, "missing"), lambda: driver.delete_container(container))
         assert leaks(secrets, *roots) == []
         assert any(obj == s3_server.secret_key for obj in reachable(driver))  # the walk reached the secret
+        stream.close()  # read in part: closing it closes its connection
     tokened = driver_with(s3_server, proxy, signature_version, token=TOKEN)
     assert leaks(secrets, tokened, tokened.client, tokened.transport) == []
     assert any(obj == TOKEN for obj in reachable(tokened))

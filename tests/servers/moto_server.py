@@ -50,6 +50,10 @@ def _pid_file(state: Path) -> Path:
     return state / "moto.pid"
 
 
+# Handles of the servers this process launched: a server outlives the call that starts it.
+_LAUNCHED: List[subprocess.Popen[bytes]] = []
+
+
 def _launch(state: Path, port: int, env: Optional[Mapping[str, str]] = None) -> int:
     """Start the server detached from this process and return its pid.
 
@@ -81,6 +85,7 @@ def _launch(state: Path, port: int, env: Optional[Mapping[str, str]] = None) -> 
             env={**os.environ, **env} if env else None,
         )
     _pid_file(state).write_text(f"{proc.pid}\n")
+    _LAUNCHED.append(proc)  # the server outlives this call; its handle must not be collected while it runs
     return proc.pid
 
 
@@ -132,6 +137,9 @@ def stop(state: Path) -> None:
     if pid is not None:
         c.stop_pids([pid], mark, grace=10.0)
     c.stop_pids(c.pids_with_marker(mark), mark, grace=5.0)
+    for proc in [p for p in _LAUNCHED if p.pid == pid]:
+        proc.wait(timeout=10)  # reap the child this process launched
+        _LAUNCHED.remove(proc)
     for path in (_pid_file(state), state / "env"):
         if path.exists():
             path.unlink()
