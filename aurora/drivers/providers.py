@@ -8,7 +8,7 @@ The overloads tell a type checker which class each provider name gives, so
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Dict, Tuple, Type, overload
+from typing import TYPE_CHECKING, Dict, Literal, Tuple, Type, overload
 
 from aurora.drivers.base import StorageDriver
 from aurora.drivers.s3_regions import S3_REGION_ALIASES
@@ -16,8 +16,6 @@ from aurora.errors import AuroraError
 from aurora.types import Provider
 
 if TYPE_CHECKING:
-    from typing_extensions import Literal
-
     from aurora.drivers.local import LocalStorageDriver
     from aurora.drivers.s3 import S3StorageDriver
     from aurora.drivers.s3_compatible import (

@@ -36,7 +36,6 @@ from aurora.drivers.environment import explicit_settings, load_settings
 from aurora.drivers.s3_extras import S3ExtrasMixin
 from aurora.drivers.s3_options import (
     EXTRA_HEADERS,
-    DriverOptions,
     addressing_style,
     checked_callable,
     driver_config,
@@ -63,8 +62,6 @@ from aurora.transport.proxy import proxy_for
 from aurora.transport.response import Headers
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
     # The models and the transfer engine are imported where first used, so
     # constructing a driver does not pay for them.
     from aurora.core.models import ListObjectsResult as ListPage
@@ -946,7 +943,7 @@ class S3StorageDriver(BaseS3StorageDriver):
         token: Optional[str] = None,
         *,
         api_version: Optional[str] = None,
-        **options: Unpack[DriverOptions],
+        **options: Any,  # the keywords of DriverOptions; any other raises TypeError
     ) -> None:
         region = region or self.fixed_region
         super().__init__(key, secret, secure, host, port, api_version, region, token=token, **options)

@@ -7,17 +7,12 @@ arguments, never in behaviour, except that AuroraObjects has no CDN and says so.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Type
 
 from aurora.core.credentials import Credentials
 from aurora.drivers.s3 import BaseS3StorageDriver, S3StorageDriver
 from aurora.drivers.s3_regions import S3_REGION_ALIASES
 from aurora.errors import InvalidArgumentError, InvalidCredsError, LibcloudError
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from aurora.drivers.s3_options import DriverOptions
 
 __all__ = [
     "AuroraObjectsStorageDriver",
@@ -145,7 +140,7 @@ class _RegionArgumentDriver(_RegionTableDriver):
         *,
         api_version: Optional[str] = None,
         token: Optional[str] = None,
-        **options: Unpack[DriverOptions],
+        **options: Any,  # the keywords of DriverOptions; any other raises TypeError
     ) -> None:
         """``url`` is accepted and unused, as in libcloud."""
         super().__init__(key, secret, secure, host, port, api_version, region, token=token, **options)
@@ -196,7 +191,7 @@ class MinIOStorageDriver(BaseS3StorageDriver):
         port: Optional[int] = None,
         *,
         token: Optional[str] = None,
-        **options: Unpack[DriverOptions],
+        **options: Any,  # the keywords of DriverOptions; any other raises TypeError
     ) -> None:
         super().__init__(key, secret, secure, host, port, token=token, **options)
         self.region_name = ""  # libcloud's value; requests are signed for us-east-1, MinIO's default
@@ -242,7 +237,7 @@ class GoogleStorageDriver(BaseS3StorageDriver):
         api_version: Optional[str] = None,
         region: Optional[str] = None,
         token: Optional[str] = None,
-        **options: Unpack[DriverOptions],
+        **options: Any,  # the keywords of DriverOptions; any other raises TypeError
     ) -> None:
         self.project = project
         super().__init__(key, secret, secure, host, port, api_version, region, token=token, **options)

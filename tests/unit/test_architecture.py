@@ -7,7 +7,7 @@ import re
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Dict, Iterator, List, Set, Tuple
+from typing import AbstractSet, Dict, Iterator, List, Set, Tuple
 
 import aurora
 
@@ -66,6 +66,11 @@ def runtime_imports(tree: ast.Module, current: str) -> Iterator[Tuple[int, str]]
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test):
             skip.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return every_import(tree, current, skip)
+
+
+def every_import(tree: ast.Module, current: str, skip: AbstractSet[int] = frozenset()) -> Iterator[Tuple[int, str]]:
+    """Every import statement of ``tree`` (type-checking ones included) but those in ``skip``."""
     for node in ast.walk(tree):
         if id(node) in skip:
             continue
@@ -86,9 +91,10 @@ def all_modules() -> Iterator[Tuple[Path, str, ast.Module]]:
 
 
 def test_every_module_imports_only_the_standard_library_or_aurora() -> None:
+    # Type-checking imports count too: a vendored aurora/ must type-check with nothing else installed.
     bad: List[str] = []
     for path, name, tree in all_modules():
-        for line, imported in runtime_imports(tree, name):
+        for line, imported in every_import(tree, name):
             top = imported.split(".")[0]
             if top != "aurora" and top not in STDLIB:
                 bad.append("%s:%d imports %s" % (path.relative_to(ROOT), line, imported))
