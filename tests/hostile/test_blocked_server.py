@@ -1,8 +1,8 @@
 """A server that stops answering costs a call at most its configured timeouts.
 
 A private Ceph RGW (its own state folder and ports, stopped after the module) gets a
-deliberately tiny in-memory store, which is then filled until RADOS marks the OSD full
-(at 5% of the store: the ratios are lowered so the fill does not race the OSD's reports).
+deliberately tiny in-memory store, filled past 5% of it (the full ratio, lowered) and then
+left until RADOS's health reports the OSD full.
 From then on RGW takes every write and accepts the connection but never answers:
 the state in which ``make soak`` used to freeze.  Each library call must end, with
 success or an aurora error, and each write with :class:`ReadTimeout` after its
@@ -13,10 +13,12 @@ above its configured bound, so a hang fails the test instead of stalling the sui
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
@@ -37,6 +39,7 @@ CALL_BOUND = RETRY.max_attempts * (TIMEOUTS.connect + TIMEOUTS.read) + RETRY.max
 DEADLINE = 4 * CALL_BOUND  # the hang guard: far above the bound, far below "for ever"
 STORE_GIB = 0.125
 FILL_OBJECT = 4 * MiB
+FULL_WAIT = 120.0  # seconds for RADOS to mark the OSD full once the store is past its ratio
 
 
 def _rgw_unavailable() -> str:
@@ -58,7 +61,7 @@ def full_rgw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, str
     try:
         env = dict(line.split("=", 1) for line in (state / "env").read_text().splitlines() if "=" in line)
         _lower_full_ratios(state)
-        _fill(_driver(env))
+        _fill(_driver(env), state)
         yield env
     finally:
         subprocess.run([sys.executable, str(RGW), "stop", "--dir", str(state)], capture_output=True, timeout=120)
@@ -83,18 +86,33 @@ def _driver(env: Dict[str, str]) -> BaseS3StorageDriver:
     return driver
 
 
-def _fill(driver: BaseS3StorageDriver) -> None:
-    """Objects into the bucket ``full`` until a write times out: the OSD is full."""
+def _fill(driver: BaseS3StorageDriver, state: Path) -> None:
+    """Objects into the bucket ``full`` past the full ratio, then wait until RADOS says the OSD is full.
+
+    Writing on until a write hangs raced the OSD's late usage reports (on a fast machine
+    hundreds of MiB went in first); waiting for the health check does not.
+    """
     container = driver.create_container("full")
     blob = os.urandom(FILL_OBJECT)
-    limit = int(4 * STORE_GIB * 1024 * MiB / FILL_OBJECT)  # the OSD reports its fullness late: allow 4x
-    for index in range(limit):
+    past_full = int(0.05 * STORE_GIB * 1024 * MiB / FILL_OBJECT) + 2  # 5% of the store, and two objects more
+    for index in range(past_full):
         key = "fill/%04d" % index
         try:
             bounded(functools.partial(driver.upload_object_via_stream, iter([blob]), container, key), DEADLINE)
         except ReadTimeout:
-            return
-    raise AssertionError("%d MiB written and the store still takes more" % (limit * FILL_OBJECT // MiB))
+            return  # full already
+    deadline = time.monotonic() + FULL_WAIT
+    while not _osd_full(state):
+        if time.monotonic() > deadline:
+            raise AssertionError("the OSD was not marked full %.0f s after the store passed its full ratio" % FULL_WAIT)
+        time.sleep(1.0)
+
+
+def _osd_full(state: Path) -> bool:
+    """Whether the cluster's health reports OSD_FULL."""
+    ceph = ["ceph", "-c", str(state / "ceph.conf"), "--connect-timeout", "30", "health", "--format", "json"]
+    done = subprocess.run(ceph, capture_output=True, text=True, timeout=60, check=True)
+    return "OSD_FULL" in json.loads(done.stdout).get("checks", {})
 
 
 def _calls(driver: BaseS3StorageDriver, tmp_path: Path) -> List[Tuple[str, bool, Callable[[], Any]]]:
