@@ -286,14 +286,28 @@ class StorageDriver:
         return list(self.iterate_containers())
 
     def iterate_container_objects(
-        self, container: Container, prefix: Optional[str] = None, ex_prefix: Optional[str] = None
+        self,
+        container: Container,
+        prefix: Optional[str] = None,
+        ex_prefix: Optional[str] = None,
+        ex_delimiter: Optional[str] = None,
     ) -> Iterator[Object]:
+        """Every object under ``prefix`` in key order.
+
+        With ``ex_delimiter`` only the objects directly under the prefix are
+        yielded; the drivers' ``ex_list_prefixes`` gives the "directories".
+        """
         raise NotImplementedError("iterate_container_objects not implemented for this driver")
 
     def list_container_objects(
-        self, container: Container, prefix: Optional[str] = None, ex_prefix: Optional[str] = None
+        self,
+        container: Container,
+        prefix: Optional[str] = None,
+        ex_prefix: Optional[str] = None,
+        ex_delimiter: Optional[str] = None,
     ) -> List[Object]:
-        return list(self.iterate_container_objects(container, prefix=prefix, ex_prefix=ex_prefix))
+        """:meth:`iterate_container_objects` as a list (one home for every driver, as in libcloud)."""
+        return list(self.iterate_container_objects(container, prefix, ex_prefix, ex_delimiter))
 
     def get_container(self, container_name: str) -> Container:
         raise NotImplementedError("get_container not implemented for this driver")

@@ -342,8 +342,7 @@ class LocalStorageDriver(StorageDriver):
     ) -> Iterator[Object]:
         """Every object under ``prefix`` in key order (S3's UTF-8 byte order).
 
-        With ``ex_delimiter`` only the objects directly under the prefix are
-        yielded; :meth:`ex_list_prefixes` gives the "directories".
+        ``ex_delimiter`` as :meth:`StorageDriver.iterate_container_objects` says.
         """
         root = self._existing_container_path(container.name)
         prefix = self._normalize_prefix_argument(prefix, ex_prefix)
@@ -353,15 +352,6 @@ class LocalStorageDriver(StorageDriver):
                     yield self._load(container, key, root, key.split("/"))
                 except ObjectDoesNotExistError:
                     continue  # deleted while we listed
-
-    def list_container_objects(
-        self,
-        container: Container,
-        prefix: Optional[str] = None,
-        ex_prefix: Optional[str] = None,
-        ex_delimiter: Optional[str] = None,
-    ) -> List[Object]:
-        return list(self.iterate_container_objects(container, prefix, ex_prefix, ex_delimiter))
 
     def ex_list_prefixes(self, container: Container, prefix: str = "", delimiter: str = "/") -> Iterator[str]:
         """The common prefixes ("directories") directly under ``prefix``, each ending with ``delimiter``."""

@@ -363,22 +363,12 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
     ) -> Iterator[Object]:
         """Every object under ``prefix``, page after page (1,000 keys a page).
 
-        With ``ex_delimiter`` only the objects directly under the prefix are
-        yielded; :meth:`ex_list_prefixes` gives the "directories".
+        ``ex_delimiter`` as :meth:`StorageDriver.iterate_container_objects` says.
         """
         prefix = self._normalize_prefix_argument(prefix, ex_prefix)
         for page in self._pages(_bucket(container), prefix, ex_delimiter):
             for info in page.objects:
                 yield self._object_from_listing(info, container)
-
-    def list_container_objects(
-        self,
-        container: Container,
-        prefix: Optional[str] = None,
-        ex_prefix: Optional[str] = None,
-        ex_delimiter: Optional[str] = None,
-    ) -> List[Object]:
-        return list(self.iterate_container_objects(container, prefix, ex_prefix, ex_delimiter))
 
     def ex_list_prefixes(self, container: Container, prefix: str = "", delimiter: str = "/") -> Iterator[str]:
         """The common prefixes ("directories") directly under ``prefix``, each once.
