@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 
 from aurora.cli.safetext import json_safe
 from aurora.cli.session import Session
-from aurora.cli.urls import S3Url, UsageError
+from aurora.cli.urls import S3Url, UsageError, split_pair
 
 __all__ = ["run_presign_post", "parse_conditions", "parse_fields"]
 
@@ -25,13 +25,7 @@ def parse_conditions(texts: List[str]) -> List[Any]:
 
 def parse_fields(pairs: List[str]) -> Dict[str, str]:
     """Each ``--field`` is ``NAME=VALUE``."""
-    fields: Dict[str, str] = {}
-    for pair in pairs:
-        name, equals, value = pair.partition("=")
-        if not equals or not name:
-            raise UsageError("--field takes NAME=VALUE, not %r" % (pair,))
-        fields[name] = value
-    return fields
+    return dict(split_pair(pair, "--field takes NAME=VALUE") for pair in pairs)
 
 
 def run_presign_post(session: Session) -> int:

@@ -6,7 +6,7 @@ from typing import Dict, List
 
 from aurora.cli.formatting import json_line
 from aurora.cli.session import Session
-from aurora.cli.urls import S3Url, UsageError
+from aurora.cli.urls import S3Url, UsageError, split_pair
 from aurora.drivers.base import Container, Object
 
 __all__ = ["run_tag", "parse_tags"]
@@ -16,9 +16,7 @@ def parse_tags(pairs: List[str]) -> Dict[str, str]:
     """``["k=v", "empty="]`` as a dict; a pair without ``=`` or a key given twice is a usage error."""
     tags: Dict[str, str] = {}
     for pair in pairs:
-        key, equals, value = pair.partition("=")
-        if not equals or not key:
-            raise UsageError("a tag is KEY=VALUE, not %r" % (pair,))
+        key, value = split_pair(pair, "a tag is KEY=VALUE")
         if key in tags:
             raise UsageError("the tag %r is given twice" % (key,))
         tags[key] = value

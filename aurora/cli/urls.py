@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 from aurora.core.validation import validate_bucket_name, validate_bucket_reference
 from aurora.errors import InvalidContainerNameError
 
 __all__ = [
     "UsageError",
+    "split_pair",
     "S3Url",
     "LocalPath",
     "Stream",
@@ -34,6 +35,18 @@ SCHEME = "s3://"
 
 class UsageError(Exception):
     """The command line asks for something impossible; reported with exit code 2."""
+
+
+def split_pair(pair: str, usage: str) -> Tuple[str, str]:
+    """``NAME=VALUE`` split at the first ``=`` (the value may be empty or hold more ``=``).
+
+    One rule for every such argument (``--field``, tags): a pair without
+    ``=`` or without a name is a :class:`UsageError` saying ``usage``.
+    """
+    name, equals, value = pair.partition("=")
+    if not equals or not name:
+        raise UsageError("%s, not %r" % (usage, pair))
+    return name, value
 
 
 @dataclass(frozen=True)

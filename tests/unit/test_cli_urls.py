@@ -21,6 +21,7 @@ from aurora.cli.urls import (
     parse_location,
     parse_s3_url,
     relative_display,
+    split_pair,
 )
 from aurora.errors import InvalidArgumentError
 
@@ -124,3 +125,14 @@ def test_keys_cannot_escape_the_download_folder(tmp_path: Path) -> None:
     for bad in ("../x", "a/../../x", "..", ".", "/etc/passwd"):  # the library's rule: absolute keys refused too
         with pytest.raises(InvalidArgumentError, match="outside"):
             safe_local_path(root, bad)
+
+
+@pytest.mark.parametrize("pair, name, value", [("a=b", "a", "b"), ("a=", "a", ""), ("a=b=c", "a", "b=c")])
+def test_pairs_split_at_the_first_equals_sign(pair: str, name: str, value: str) -> None:
+    assert split_pair(pair, "NAME=VALUE") == (name, value)
+
+
+@pytest.mark.parametrize("pair", ["novalue", "=value", ""])
+def test_a_pair_without_a_name_or_equals_sign_is_a_usage_error(pair: str) -> None:
+    with pytest.raises(UsageError, match="^--x takes NAME=VALUE, not %r$" % (pair,)):
+        split_pair(pair, "--x takes NAME=VALUE")
