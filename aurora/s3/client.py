@@ -57,6 +57,7 @@ __all__ = [
     "ADDRESSING_STYLES",
     "content_md5",
     "copy_source",
+    "given_pairs",
     "header_dict",
     "uses_virtual_host",
 ]
@@ -509,21 +510,18 @@ class S3Client:
         upload_id_marker: Optional[str] = None,
         max_uploads: Optional[int] = None,
     ) -> ListMultipartUploadsResult:
-        query = [("uploads", "")]
-        for name, value in (
+        query = (("uploads", ""),) + given_pairs(
             ("prefix", prefix),
             ("delimiter", delimiter),
             ("key-marker", key_marker),
             ("upload-id-marker", upload_id_marker),
             ("max-uploads", str(max_uploads) if max_uploads is not None else None),
-        ):
-            if value:
-                query.append((name, value))
+        )
         # No encoding-type=url here: RGW encodes the keys without saying so in
         # the body, and moto ignores the request, so the answer is ambiguous.
         from aurora.core.xml import parse_list_multipart_uploads
 
-        return parse_list_multipart_uploads(self.request("GET", bucket, query=tuple(query)).content)
+        return parse_list_multipart_uploads(self.request("GET", bucket, query=query).content)
 
     # -- objects ----------------------------------------------------------
 
@@ -735,19 +733,24 @@ def _list_query(
     continuation_token: Optional[str],
     start_after: Optional[str],
 ) -> Query:
-    query = [("list-type", "2")] if v2 else []
-    for name, value in (
+    version: Query = (("list-type", "2"),) if v2 else ()
+    given = given_pairs(
         ("prefix", prefix),
         ("delimiter", delimiter),
         ("marker", None if v2 else marker),
         ("continuation-token", continuation_token if v2 else None),
         ("start-after", start_after if v2 else None),
         ("max-keys", str(max_keys) if max_keys is not None else None),
-    ):
-        if value:
-            query.append((name, value))
-    query.append(("encoding-type", "url"))
-    return tuple(query)
+    )
+    return version + given + (("encoding-type", "url"),)
+
+
+def given_pairs(*pairs: Tuple[str, Optional[str]]) -> Query:
+    """The query pairs that have a value, in order: a request sends only the parameters its caller gave.
+
+    An empty value counts as not given (``prefix=""`` is no prefix).
+    """
+    return tuple((name, value) for name, value in pairs if value)
 
 
 def copy_source(bucket: str, key: str, version_id: Optional[str] = None) -> str:

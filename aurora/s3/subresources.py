@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Tuple
 
-from aurora.s3.client import content_md5
+from aurora.s3.client import content_md5, given_pairs
 
 if TYPE_CHECKING:
     from aurora.core.versions import ListVersionsResult
@@ -62,18 +62,16 @@ def list_object_versions(
     """One page of ListObjectVersions; keys url-encoded on the wire."""
     from aurora.core.versions import parse_list_versions
 
-    query = [("versions", "")]
-    for name, value in (
+    query = given_pairs(
         ("prefix", prefix),
         ("delimiter", delimiter),
         ("key-marker", key_marker),
         ("version-id-marker", version_id_marker if key_marker else None),
         ("max-keys", str(max_keys) if max_keys is not None else None),
-    ):
-        if value:
-            query.append((name, value))
-    query.append(("encoding-type", "url"))
-    return parse_list_versions(client.request("GET", bucket, query=tuple(query)).content)
+    )
+    return parse_list_versions(
+        client.request("GET", bucket, query=(("versions", ""),) + query + (("encoding-type", "url"),)).content
+    )
 
 
 def version_pages(

@@ -25,7 +25,7 @@ from aurora.core.credentials import Credentials
 from aurora.core.http import HttpRequest
 from aurora.drivers.s3 import BaseS3StorageDriver
 from aurora.errors import AuroraError, InvalidArgumentError, LibcloudError
-from aurora.s3.client import S3Client
+from aurora.s3.client import S3Client, given_pairs
 from aurora.transport.response import Response
 from aurora.types import Provider
 
@@ -472,3 +472,8 @@ def test_google_sends_libclouds_project_header_on_every_request_and_signs_it() -
     )
     without.get_object("bucket", "k")
     assert header(sent[-1], "x-goog-project-id") is None
+
+
+def test_only_the_query_parameters_given_are_sent_in_order() -> None:
+    pairs = given_pairs(("prefix", "a/"), ("delimiter", None), ("marker", ""), ("max-keys", "5"))
+    assert pairs == (("prefix", "a/"), ("max-keys", "5"))
