@@ -15,7 +15,7 @@ listing of a million keys remembers about a thousand tokens.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Set, Tuple
+from typing import Callable, Iterator, Optional, Protocol, Set, Tuple, TypeVar
 
 from aurora.core.models import ListMultipartUploadsResult, ListObjectsResult, ListPartsResult
 from aurora.errors import ProtocolError
@@ -24,6 +24,8 @@ from aurora.s3.client import S3Client
 __all__ = [
     "MAX_EMPTY_PAGES",
     "PageGuard",
+    "guarded_pages",
+    "keyed_pages",
     "object_pages_v1",
     "object_pages_v2",
     "upload_pages",
@@ -35,6 +37,18 @@ MAX_EMPTY_PAGES = 100
 """Truncated pages in a row with no entry at all before the listing is given up as not advancing."""
 
 Marker = Tuple[str, ...]
+Next = Tuple[Marker, int, bool]
+"""What names the next page: its marker, the entries this page held, whether the marker went back."""
+KeyedNext = Tuple[Optional[str], Optional[str], int]
+"""A page's next key marker, next id marker and entry count."""
+
+
+class _Page(Protocol):
+    @property
+    def is_truncated(self) -> bool: ...
+
+
+P = TypeVar("P", bound=_Page)
 
 
 class PageGuard:
@@ -85,19 +99,58 @@ def v1_next_marker(page: ListObjectsResult) -> Optional[str]:
     return max(candidates) if candidates else None
 
 
+def guarded_pages(
+    guard: PageGuard, fetch: Callable[[Optional[Marker]], P], advance: Callable[[P, Optional[Marker]], Next]
+) -> Iterator[P]:
+    """``fetch(marker)`` page after page (None first), until a page is not truncated.
+
+    The one loop every marker-paged listing follows: ``advance(page, marker)``
+    names the next page, and ``guard`` checks that before it is fetched.
+    """
+    marker: Optional[Marker] = None
+    while True:
+        page = fetch(marker)
+        yield page
+        if not page.is_truncated:
+            return
+        marker = guard.follow(*advance(page, marker))
+
+
+def keyed_pages(
+    guard: PageGuard, fetch: Callable[[Optional[str], Optional[str]], P], next_of: Callable[[P], KeyedNext]
+) -> Iterator[P]:
+    """Pages listed by (key marker, id marker), as ListMultipartUploads and ListObjectVersions are.
+
+    ``fetch(key_marker, id_marker)`` gets a page, ``next_of(page)`` reads its
+    next markers and entry count.  Each pair must be new; ids of one key come
+    in the server's order, not ours, so only the key marker must not go back.
+    """
+
+    def fetch_at(markers: Optional[Marker]) -> P:
+        key_marker, id_marker = markers or (None, None)
+        return fetch(key_marker, id_marker)
+
+    def advance(page: P, markers: Optional[Marker]) -> Next:
+        next_key, next_id, entries = next_of(page)
+        following = (next_key or "", next_id or "")
+        return following, entries, markers is not None and following[0] < markers[0]
+
+    return guarded_pages(guard, fetch_at, advance)
+
+
 def object_pages_v1(
     client: S3Client, bucket: str, prefix: Optional[str], delimiter: Optional[str]
 ) -> Iterator[ListObjectsResult]:
     """Every page of ListObjects (V1), each marker after the one before."""
-    guard = PageGuard(bucket, "ListObjects")
-    marker: Optional[str] = None
-    while True:
-        page = client.list_objects(bucket, prefix=prefix, delimiter=delimiter, marker=marker)
-        yield page
-        if not page.is_truncated:
-            return
+
+    def fetch(marker: Optional[Marker]) -> ListObjectsResult:
+        return client.list_objects(bucket, prefix=prefix, delimiter=delimiter, marker=marker[0] if marker else None)
+
+    def advance(page: ListObjectsResult, marker: Optional[Marker]) -> Next:
         following = v1_next_marker(page) or ""
-        marker = guard.follow((following,), _entries(page), marker is not None and following <= marker)[0]
+        return (following,), _entries(page), marker is not None and following <= marker[0]
+
+    return guarded_pages(PageGuard(bucket, "ListObjects"), fetch, advance)
 
 
 def object_pages_v2(
@@ -148,32 +201,27 @@ def upload_pages(
     client: S3Client, bucket: str, prefix: Optional[str], delimiter: Optional[str]
 ) -> Iterator[ListMultipartUploadsResult]:
     """Every page of ListMultipartUploads, each (key marker, upload id marker) new and not behind."""
-    guard = PageGuard(bucket, "ListMultipartUploads")
-    markers: Optional[Marker] = None
-    while True:
-        key_marker, upload_marker = markers or (None, None)
-        page = client.list_multipart_uploads(
+
+    def fetch(key_marker: Optional[str], upload_marker: Optional[str]) -> ListMultipartUploadsResult:
+        return client.list_multipart_uploads(
             bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker, upload_id_marker=upload_marker
         )
-        yield page
-        if not page.is_truncated:
-            return
-        following = (page.next_key_marker or "", page.next_upload_id_marker or "")
-        entries = len(page.uploads) + len(page.common_prefixes)
-        # Upload ids of one key come in the server's order, not ours: only the key must not go back.
-        behind = markers is not None and following[0] < markers[0]
-        markers = guard.follow(following, entries, behind)
+
+    def next_of(page: ListMultipartUploadsResult) -> KeyedNext:
+        return page.next_key_marker, page.next_upload_id_marker, len(page.uploads) + len(page.common_prefixes)
+
+    return keyed_pages(PageGuard(bucket, "ListMultipartUploads"), fetch, next_of)
 
 
 def part_pages(client: S3Client, bucket: str, key: str, upload_id: str) -> Iterator[ListPartsResult]:
     """Every page of ListParts, each part number marker above the one before."""
-    guard = PageGuard(bucket, "ListParts of %s" % key)
-    marker: Optional[int] = None
-    while True:
-        page = client.list_parts(bucket, key, upload_id, part_number_marker=marker)
-        yield page
-        if not page.is_truncated:
-            return
+
+    def fetch(marker: Optional[Marker]) -> ListPartsResult:
+        return client.list_parts(bucket, key, upload_id, part_number_marker=int(marker[0]) if marker else None)
+
+    def advance(page: ListPartsResult, marker: Optional[Marker]) -> Next:
         following = page.next_part_number_marker
-        behind = following is not None and marker is not None and following <= marker
-        marker = int(guard.follow((str(following or ""),), len(page.parts), behind)[0])
+        behind = following is not None and marker is not None and following <= int(marker[0])
+        return (str(following or ""),), len(page.parts), behind
+
+    return guarded_pages(PageGuard(bucket, "ListParts of %s" % key), fetch, advance)

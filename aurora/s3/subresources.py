@@ -77,26 +77,18 @@ def list_object_versions(
 def version_pages(
     client: S3Client, bucket: str, prefix: Optional[str], delimiter: Optional[str]
 ) -> Iterator[ListVersionsResult]:
-    """Every page of ListObjectVersions, bounded like every listing (:class:`PageGuard`).
+    """Every page of ListObjectVersions, bounded like every listing (:func:`~aurora.s3.paginators.keyed_pages`)."""
+    from aurora.s3.paginators import KeyedNext, PageGuard, keyed_pages
 
-    Each (key marker, version id marker) must be new, and the key marker must
-    not go back; version ids of one key come in the server's order.
-    """
-    from aurora.s3.paginators import PageGuard
-
-    guard = PageGuard(bucket, "ListObjectVersions")
-    markers: Optional[Tuple[str, ...]] = None
-    while True:
-        key_marker, version_marker = markers or (None, None)
-        page = list_object_versions(
+    def fetch(key_marker: Optional[str], version_marker: Optional[str]) -> ListVersionsResult:
+        return list_object_versions(
             client, bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker, version_id_marker=version_marker
         )
-        yield page
-        if not page.is_truncated:
-            return
-        following = (page.next_key_marker or "", page.next_version_id_marker or "")
-        behind = markers is not None and following[0] < markers[0]
-        markers = guard.follow(following, len(page.versions) + len(page.common_prefixes), behind)
+
+    def next_of(page: ListVersionsResult) -> KeyedNext:
+        return page.next_key_marker, page.next_version_id_marker, len(page.versions) + len(page.common_prefixes)
+
+    return keyed_pages(PageGuard(bucket, "ListObjectVersions"), fetch, next_of)
 
 
 def _tagging_query(version_id: Optional[str]) -> Query:

@@ -18,6 +18,7 @@ from aurora.errors import ProtocolError
 from aurora.s3.paginators import (
     MAX_EMPTY_PAGES,
     PageGuard,
+    keyed_pages,
     object_pages_v1,
     object_pages_v2,
     part_pages,
@@ -154,3 +155,22 @@ def test_the_guard_gives_up_after_a_run_of_empty_pages_only() -> None:
         guard.follow(("u%d" % number,), 0)
     with pytest.raises(ProtocolError, match="empty"):
         guard.follow(("last",), 0)
+
+
+def test_ids_of_one_key_may_come_in_any_order_only_the_key_marker_must_not_go_back() -> None:
+    answers = {
+        (None, None): ListMultipartUploadsResult((), (), True, "k", "u9"),
+        ("k", "u9"): ListMultipartUploadsResult((), (), True, "k", "u1"),
+        ("k", "u1"): ListMultipartUploadsResult(),
+    }
+    asked: List[Any] = []
+
+    def fetch(key_marker: Optional[str], id_marker: Optional[str]) -> ListMultipartUploadsResult:
+        asked.append((key_marker, id_marker))
+        return answers[(key_marker, id_marker)]
+
+    def next_of(page: ListMultipartUploadsResult) -> Any:
+        return page.next_key_marker, page.next_upload_id_marker, 1
+
+    assert len(list(keyed_pages(PageGuard("bkt", "ListMultipartUploads"), fetch, next_of))) == 3
+    assert asked == [(None, None), ("k", "u9"), ("k", "u1")]
