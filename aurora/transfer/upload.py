@@ -228,26 +228,41 @@ def _multipart_file(
     proof: str,
 ) -> UploadResult:
     extra = part_headers(headers)
+
+    def submit_all(runner: PartRunner[_SentPart], upload_id: str) -> None:
+        for part in parts:
+            runner.submit(
+                _send_file_part, client, bucket, key, upload_id, path, part, extra, config.io_chunk_size, meter, proof
+            )
+
+    verify = proof != NO_CHECK
+    return _run_multipart(client, bucket, key, headers, config.max_concurrency, meter, verify, submit_all)
+
+
+def _run_multipart(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    headers: Mapping[str, str],
+    workers: int,
+    meter: ProgressMeter,
+    verify: bool,
+    submit_all: Callable[[PartRunner[_SentPart], str], object],
+) -> UploadResult:
+    """Create the upload, let ``submit_all(runner, upload_id)`` queue its parts, then complete it.
+
+    The one multipart sequence of files and streams: aborted on any failure
+    (the error carrying the upload id), the final progress reported once
+    every part is acknowledged, the ETag checked against the parts when ``verify``.
+    """
     upload_id = client.create_multipart_upload(bucket, key, headers=headers)
     with aborting_on_failure(client, bucket, key, upload_id):
-        with PartRunner[_SentPart](config.max_concurrency, "aurora-upload") as runner:
-            for part in parts:
-                runner.submit(
-                    _send_file_part,
-                    client,
-                    bucket,
-                    key,
-                    upload_id,
-                    path,
-                    part,
-                    extra,
-                    config.io_chunk_size,
-                    meter,
-                    proof,
-                )
+        with PartRunner[_SentPart](workers, "aurora-upload") as runner:
+            submit_all(runner, upload_id)
             sent = runner.results()
+        meter.finish(sum(p.size for p in sent))
         completed = client.complete_multipart_upload(bucket, key, upload_id, [(p.number, p.etag) for p in sent])
-    return _multipart_result(client, bucket, key, upload_id, completed, sent, headers, proof != NO_CHECK)
+    return _multipart_result(client, bucket, key, upload_id, completed, sent, headers, verify)
 
 
 def _send_file_part(
@@ -443,19 +458,14 @@ class _StreamUpload:
         return _put(self.client, self.bucket, self.key, view, digest, self._headers, self._meter, self._verify)
 
     def _multipart(self, first: _Chunk, second: _Chunk) -> UploadResult:
-        client, bucket, key = self.client, self.bucket, self.key
-        upload_id = client.create_multipart_upload(bucket, key, headers=self._headers)
-        with aborting_on_failure(client, bucket, key, upload_id):
-            with PartRunner[_SentPart](self._workers, "aurora-upload") as runner:
-                total = self._submit_all(runner, upload_id, first, second)
-                sent = runner.results()
-            self._meter.finish(total)
-            parts = [(p.number, p.etag) for p in sent]
-            completed = client.complete_multipart_upload(bucket, key, upload_id, parts)
-        return _multipart_result(client, bucket, key, upload_id, completed, sent, self._headers, self._verify)
+        def submit_all(runner: PartRunner[_SentPart], upload_id: str) -> None:
+            self._submit_all(runner, upload_id, first, second)
 
-    def _submit_all(self, runner: PartRunner[_SentPart], upload_id: str, first: _Chunk, second: _Chunk) -> int:
-        """Queue parts until the stream ends (blocking while every slot is taken); returns the total size."""
+        client, bucket, key, meter = self.client, self.bucket, self.key, self._meter
+        return _run_multipart(client, bucket, key, self._headers, self._workers, meter, self._verify, submit_all)
+
+    def _submit_all(self, runner: PartRunner[_SentPart], upload_id: str, first: _Chunk, second: _Chunk) -> None:
+        """Queue parts until the stream ends (blocking while every slot is taken); the total is set on the meter."""
         self._submit(runner, upload_id, 1, first)
         self._submit(runner, upload_id, 2, second)
         chunk, number, total = second, 2, first.size + second.size
@@ -472,7 +482,6 @@ class _StreamUpload:
             self._submit(runner, upload_id, number, chunk)
             total += chunk.size
         self._meter.set_total(total)
-        return total
 
     def _refuse_more(self) -> None:
         if self._fill(memoryview(bytearray(1))):
