@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import copy
 import ipaddress
-import logging
 import random as _random
 import re
 import threading
@@ -21,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
+from aurora._log import Log
 from aurora._types import Body
 from aurora._version import __version__
 from aurora.config import RetryPolicy
@@ -60,7 +60,7 @@ __all__ = [
     "uses_virtual_host",
 ]
 
-log = logging.getLogger("aurora.s3")
+log = Log("aurora.s3")
 
 USER_AGENT = "aurora/%s" % __version__
 Clock = Callable[[], datetime]

@@ -14,12 +14,12 @@ bad one is refused at construction.
 
 from __future__ import annotations
 
-import logging
 import threading
 import weakref
 from types import TracebackType
 from typing import TYPE_CHECKING, List, Mapping, Optional, Tuple, Type
 
+from aurora._log import Log
 from aurora.config import Timeouts
 from aurora.errors import InvalidArgumentError
 from aurora.transport.body import Body, BodyPlan, plan_body
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Body", "Transport"]
 
-_log = logging.getLogger("aurora.transport")
+_log = Log("aurora.transport")
 
 DEFAULT_TIMEOUTS = Timeouts()
 
