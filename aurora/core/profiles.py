@@ -43,18 +43,20 @@ values.  Secrets never appear in a repr or an error message.
 
 from __future__ import annotations
 
-import configparser
 import ipaddress
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from aurora.core.credentials import Credentials
 from aurora.core.limits import ADDRESSING_STYLES
 from aurora.core.validation import validate_credential
 from aurora.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import configparser
 
 __all__ = ["ResolvedSettings", "parse_ini", "resolve_settings", "parse_endpoint_url", "MAX_AWS_FILE_BYTES"]
 
@@ -131,6 +133,8 @@ def parse_ini(text: str) -> Ini:
         InvalidArgumentError: malformed text.  The message gives line numbers
             and names, never the text of a line, which may hold a secret.
     """
+    import configparser  # only when there is a file to read: a driver made from arguments needs none
+
     parser = configparser.RawConfigParser()
     problem: Optional[str] = None
     try:
@@ -146,6 +150,8 @@ def parse_ini(text: str) -> Ini:
 
 def _ini_problem(exc: configparser.Error) -> str:
     """What went wrong, with line numbers and names but no line text."""
+    import configparser
+
     if isinstance(exc, configparser.MissingSectionHeaderError):
         return "line %d comes before any [section] header" % exc.lineno
     if isinstance(exc, configparser.DuplicateOptionError):

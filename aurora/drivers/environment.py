@@ -7,18 +7,18 @@ wins lives in :func:`aurora.core.profiles.resolve_settings`.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from typing import Mapping, Optional
 
+from aurora._log import Log
 from aurora.core.profiles import ResolvedSettings, parse_ini, resolve_settings
 from aurora.drivers.aws_files import read_aws_file
 from aurora.errors import InvalidArgumentError
 
 __all__ = ["load_settings", "explicit_settings", "credentials_path", "config_path"]
 
-logger = logging.getLogger(__name__)
+logger = Log(__name__)
 
 _VARIABLE = re.compile(r"\$(\w+)|\$\{([^}]*)\}")
 

@@ -46,11 +46,8 @@ through it.
 from __future__ import annotations
 
 import errno
-import json
-import mimetypes
 import os
 import stat
-from email.utils import formatdate
 from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from aurora._types import Progress
@@ -395,10 +392,14 @@ class LocalStorageDriver(StorageDriver):
                     digest.update(block)
         except OSError as error:
             raise self._os_error(error, container_name, key, "read") from None
+        import mimetypes  # on first use, not when a driver is made
+
         content_type = mimetypes.guess_type(key)[0] or DEFAULT_CONTENT_TYPE
         return info, {"md5": digest.hexdigest(), "content_type": content_type, "meta_data": {}, "extra": {}}
 
     def _object(self, container: Container, key: str, info: os.stat_result, record: Record) -> Object:
+        from email.utils import formatdate  # with socket and calendar: on first use, not when a driver is made
+
         extra: Dict[str, Any] = {
             "content_type": record["content_type"],
             "etag": record["md5"],
@@ -585,6 +586,8 @@ class LocalStorageDriver(StorageDriver):
         meta = extra.get("meta_data") or {}
         if not isinstance(meta, dict) or not all(isinstance(name, str) and name for name in meta):
             raise InvalidArgumentError("extra['meta_data'] must map non-empty names to values")
+        import mimetypes
+
         content_type = extra.get("content_type") or mimetypes.guess_type(file_path or key)[0]
         return {
             "content_type": str(content_type or DEFAULT_CONTENT_TYPE),
@@ -603,6 +606,8 @@ class LocalStorageDriver(StorageDriver):
         progress: Optional[Progress],
     ) -> Object:
         """Write data then sidecar to temporary files and rename both into place together."""
+        import json
+
         root = self._existing_container_path(container.name)
         data_path = os.path.join(root, *segments)
         meta_path = os.path.join(root, META_DIR, *segments)

@@ -7,8 +7,6 @@ layout and the rules they implement are described in ``aurora.drivers.local``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import threading
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
@@ -97,6 +95,8 @@ def identity(info: os.stat_result) -> List[int]:
 
 
 def md5() -> Any:
+    import hashlib  # on first use, not when a driver is made
+
     return hashlib.md5(usedforsecurity=False)  # an ETag, not a security measure
 
 
@@ -257,6 +257,8 @@ def prune(top: str, path: str) -> None:
 
 def read_record(path: str) -> Optional[Record]:
     """The sidecar at ``path`` if it is one we wrote, else None."""
+    import json
+
     try:
         with open(path, "rb") as stream:
             record = json.loads(stream.read(1 << 20).decode("utf-8"))

@@ -11,17 +11,16 @@ from __future__ import annotations
 import base64
 import copy
 import ipaddress
-import logging
 import random as _random
 import re
 import threading
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
+from aurora._log import Log
 from aurora._types import Body
 from aurora._version import __version__
 from aurora.config import RetryPolicy
@@ -62,7 +61,7 @@ __all__ = [
     "uses_virtual_host",
 ]
 
-log = logging.getLogger("aurora.s3")
+log = Log("aurora.s3")
 
 USER_AGENT = "aurora/%s" % __version__
 Clock = Callable[[], datetime]
@@ -84,6 +83,17 @@ _SKEW_BODY = (
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _server_time(date: str) -> Optional[datetime]:
+    """A server's ``Date`` header as an aware time (UTC when it names no zone), or None if unreadable."""
+    from email.utils import parsedate_to_datetime  # with socket and calendar: only when a clock is refused
+
+    try:
+        server_now = parsedate_to_datetime(date)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return server_now if server_now.tzinfo is not None else server_now.replace(tzinfo=timezone.utc)
 
 
 def _is_bytes(body: object) -> bool:
@@ -329,12 +339,9 @@ class S3Client:
         """Remember how far our clock is from the server's, for the next attempt."""
         if error.code != "RequestTimeTooSkewed" or not server_date:
             return
-        try:
-            server_now = parsedate_to_datetime(server_date)
-        except (TypeError, ValueError, OverflowError):
+        server_now = _server_time(server_date)
+        if server_now is None:
             return
-        if server_now.tzinfo is None:
-            server_now = server_now.replace(tzinfo=timezone.utc)
         if abs(server_now - self._clock()) > MAX_BELIEVED_SKEW:  # a date no clock is off by: not believed
             return
         with self._skew.lock:
@@ -346,13 +353,8 @@ class S3Client:
         """A 403 to a HEAD (no body to say why) while the server's Date is too far from ours."""
         if method != "HEAD" or response.status != 403:
             return False
-        try:
-            server_now = parsedate_to_datetime(response.headers.get("Date") or "")
-        except (TypeError, ValueError, OverflowError):
-            return False
-        if server_now.tzinfo is None:
-            server_now = server_now.replace(tzinfo=timezone.utc)
-        return abs(server_now - self.now()) > MAX_CLOCK_SKEW
+        server_now = _server_time(response.headers.get("Date") or "")
+        return server_now is not None and abs(server_now - self.now()) > MAX_CLOCK_SKEW
 
     def request(
         self,

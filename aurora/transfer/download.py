@@ -12,13 +12,13 @@ Progress callbacks may run on worker threads (see :mod:`aurora.transfer.progress
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import stat
 import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Optional, Tuple, Type, Union
 
+from aurora._log import Log
 from aurora.config import TransferConfig
 from aurora.core.numbers import server_size
 from aurora.core.parts import is_multipart_etag
@@ -46,7 +46,7 @@ __all__ = ["download_file", "iter_object", "ObjectChunks", "DEFAULT_CHUNK_SIZE"]
 PathLike = Union[str, "os.PathLike[str]"]
 ByteRange = Tuple[int, Optional[int]]
 DEFAULT_CHUNK_SIZE = 256 * 1024
-log = logging.getLogger("aurora.transfer")
+log = Log("aurora.transfer")
 _PWRITE_LOCK = threading.Lock()
 
 

@@ -8,10 +8,10 @@ raised says which upload it was.
 from __future__ import annotations
 
 import base64
-import logging
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Mapping, Optional, Sequence, Tuple
 
+from aurora._log import Log
 from aurora.core.parts import multipart_etag
 from aurora.errors import AuroraError, MultipartUploadError, ObjectHashMismatchError
 
@@ -31,7 +31,7 @@ __all__ = [
     "retag",
 ]
 
-log = logging.getLogger("aurora.transfer")
+log = Log("aurora.transfer")
 
 SSE_HEADER = "x-amz-server-side-encryption"
 SSE_C_HEADER = "x-amz-server-side-encryption-customer-algorithm"

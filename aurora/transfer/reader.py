@@ -17,10 +17,10 @@ replaced, whatever the server did with ``If-Match``.
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import TYPE_CHECKING, Dict, Optional, Tuple, Union
 
+from aurora._log import Log
 from aurora.config import MAX_OBJECT_SIZE
 from aurora.core.numbers import server_size
 from aurora.errors import (
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ResumingReader", "parse_content_range", "quoted_etag", "same_etag"]
 
-log = logging.getLogger("aurora.transfer")
+log = Log("aurora.transfer")
 
 _CONTENT_RANGE = re.compile(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 _BROKEN = (ProtocolError, TimeoutError_)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import ssl
 import stat
-from typing import BinaryIO, Iterable, Iterator, Optional, Tuple, cast
+from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator, Optional, Tuple, cast
 
 from aurora._types import Body
 from aurora.errors import InvalidArgumentError, ProtocolError, TransferError
 from aurora.transport.response import byte_view
+
+if TYPE_CHECKING:
+    import socket
 
 __all__ = ["Body", "BodyPlan", "plan_body", "SMALL_BODY", "BLOCK_SIZE"]
 
@@ -89,6 +90,8 @@ class _FileBody(BodyPlan):
             self._send_blocks(sock, where)
 
     def _can_sendfile(self, sock: socket.socket) -> bool:
+        import ssl  # already loaded: the connection was opened by aurora.transport.sockets
+
         return (
             self._regular
             and self._start is not None

@@ -5,68 +5,41 @@ headers (already signed by the S3 layer) go out exactly as given, a small body
 goes in the same packet as the headers, and a large one in big blocks or with
 ``sendfile``.  Every failure leaves ``send()`` as an :mod:`aurora.errors`
 exception that names the method, path and endpoint, never a header value.
+
+Making a transport opens nothing and loads no socket code: the first
+connection imports :mod:`aurora.transport.wire` (``http.client``, ``ssl``) and
+makes the TLS context, unless a CA file was given, which is read at once so a
+bad one is refused at construction.
 """
 
 from __future__ import annotations
 
-import http.client
-import logging
-import socket
-import ssl
 import threading
 import weakref
 from types import TracebackType
-from typing import List, Mapping, Optional, Tuple, Type
+from typing import TYPE_CHECKING, List, Mapping, Optional, Tuple, Type
 
+from aurora._log import Log
 from aurora.config import Timeouts
-from aurora.errors import InvalidArgumentError, ProtocolError, ReadTimeout
+from aurora.errors import InvalidArgumentError
 from aurora.transport.body import Body, BodyPlan, plan_body
 from aurora.transport.proxy import Proxy, join_host_port, parse_proxy_url
-from aurora.transport.response import BodyStream, Response, describe, response_from
-from aurora.transport.sockets import arm_quickack, is_dropped, open_socket, tls_context
+from aurora.transport.response import Response, response_from
+
+if TYPE_CHECKING:
+    import http.client
+    import ssl
+
+    from aurora.transport.wire import Connection
 
 __all__ = ["Body", "Transport"]
 
-_log = logging.getLogger("aurora.transport")
+_log = Log("aurora.transport")
 
 DEFAULT_TIMEOUTS = Timeouts()
 
-_NO_RESPONSE_ERRORS = (
-    http.client.RemoteDisconnected,
-    ConnectionResetError,
-    ConnectionAbortedError,
-    BrokenPipeError,
-    ssl.SSLEOFError,
-    ssl.SSLZeroReturnError,
-)
-"""Failures that mean the peer closed the connection before answering at all."""
 
-
-class _NoResponse(Exception):
-    """The connection closed before any byte of a response arrived."""
-
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(describe(cause))
-        self.cause = cause
-
-
-class _Connection:
-    """One socket and how many requests it has carried."""
-
-    __slots__ = ("sock", "requests")
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.requests = 0
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
-def _close_all(connections: List[_Connection]) -> None:
+def _close_all(connections: List[Connection]) -> None:
     for conn in connections:
         conn.close()
 
@@ -103,11 +76,15 @@ class Transport:
         self.label = join_host_port(self.host, self.port)
         default_port = 443 if secure else 80
         self._host_header = self.label if self.port != default_port else _bracket(self.host)
-        self._tls = tls_context(verify, ca_file) if secure else None
+        self._verify = verify
+        self._ca_file = ca_file
+        self._tls: Optional[ssl.SSLContext] = None
         self._proxy: Optional[Proxy] = parse_proxy_url(proxy_url) if proxy_url else None
-        self._idle: List[_Connection] = []
+        self._idle: List[Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        if secure and verify and ca_file is not None:
+            self._tls_context()  # read the CA file now: a missing or malformed one is refused here
         # libcloud code never closes a driver: when this transport is collected, its idle
         # sockets are closed with it (the list is only ever emptied in place, never replaced).
         weakref.finalize(self, _close_all, self._idle)
@@ -136,7 +113,7 @@ class Transport:
         plan = plan_body(body, _content_length(headers, where), where)
         head = self._request_head(method, target, headers, plan, where)
         raw, conn, keep_alive = self._exchange_with_replay(method, head, plan, where)
-        stream = BodyStream(raw, conn.sock, where, lambda reusable: self._release(conn, reusable), keep_alive)
+        stream = conn.body(raw, where, lambda reusable: self._release(conn, reusable), keep_alive)
         return response_from(raw, stream, preload=preload)
 
     def close(self) -> None:
@@ -166,76 +143,38 @@ class Transport:
 
     def _exchange_with_replay(
         self, method: str, head: bytes, plan: BodyPlan, where: str
-    ) -> Tuple[http.client.HTTPResponse, _Connection, bool]:
+    ) -> Tuple[http.client.HTTPResponse, Connection, bool]:
         """Response head, its connection, and whether that connection may be kept.
 
         A pooled connection the server closed while it sat idle fails before
         any response byte arrives; that request is sent once more on a fresh
         connection when its body can be replayed.
         """
+        from aurora.transport.wire import NoResponse, no_response_error  # socket code: on the first request
+
         conn = self._acquire(where)
         reused = conn.requests > 0
         try:
-            raw, keep_alive = self._exchange(conn, method, head, plan, where)
+            raw, keep_alive = conn.exchange(method, head, plan, where)
             return raw, conn, keep_alive
-        except _NoResponse as failure:
+        except NoResponse as failure:
             conn.close()
             if not reused or not plan.rewind():
-                raise _no_response_error(where, failure) from failure.cause
+                raise no_response_error(where, failure) from failure.cause
             _log.debug("%s: kept-alive connection was closed by the server; retrying on a new one", where)
         except BaseException:
             conn.close()
             raise
         conn = self._connect(where)
         try:
-            raw, keep_alive = self._exchange(conn, method, head, plan, where)
+            raw, keep_alive = conn.exchange(method, head, plan, where)
             return raw, conn, keep_alive
-        except _NoResponse as failure:
+        except NoResponse as failure:
             conn.close()
-            raise _no_response_error(where, failure) from failure.cause
+            raise no_response_error(where, failure) from failure.cause
         except BaseException:
             conn.close()
             raise
-
-    def _exchange(
-        self, conn: _Connection, method: str, head: bytes, plan: BodyPlan, where: str
-    ) -> Tuple[http.client.HTTPResponse, bool]:
-        """Send the request on ``conn`` and read the response head.
-
-        If sending fails because the server closed its end, the server may
-        still have answered (S3 rejects a bad upload before reading it all), so
-        the answer is read and returned, on a connection that is not kept.
-        """
-        conn.requests += 1
-        send_failure: Optional[BaseException] = None
-        try:
-            plan.send(conn.sock, head, where)
-        except socket.timeout as exc:
-            raise ReadTimeout(f"{where}: sending the request timed out") from exc
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, ssl.SSLEOFError) as exc:
-            send_failure = exc
-        except OSError as exc:
-            raise ProtocolError(f"{where}: sending the request failed ({describe(exc)})") from exc
-        raw = self._read_head(conn.sock, method, where, send_failure)
-        return raw, send_failure is None
-
-    def _read_head(
-        self, sock: socket.socket, method: str, where: str, send_failure: Optional[BaseException]
-    ) -> http.client.HTTPResponse:
-        arm_quickack(sock)
-        raw = http.client.HTTPResponse(sock, method=method)
-        try:
-            raw.begin()
-        except _NO_RESPONSE_ERRORS as exc:
-            raw.close()
-            raise _NoResponse(send_failure or exc) from exc
-        except socket.timeout as exc:
-            raw.close()
-            raise ReadTimeout(f"{where}: no response within the read timeout") from exc
-        except (http.client.HTTPException, OSError, ValueError) as exc:
-            raw.close()
-            raise ProtocolError(f"{where}: malformed response ({describe(exc)})") from exc
-        return raw
 
     def _request_head(self, method: str, target: str, headers: Mapping[str, str], plan: BodyPlan, where: str) -> bytes:
         """The request line and header block, exactly as they go on the wire."""
@@ -264,33 +203,43 @@ class Transport:
 
     # --- the pool -----------------------------------------------------------------
 
-    def _acquire(self, where: str) -> _Connection:
+    def _acquire(self, where: str) -> Connection:
         """The most recently used idle connection that is still open, or a new one."""
         while True:
             with self._lock:
                 conn = self._idle.pop() if self._idle else None
             if conn is None:
                 return self._connect(where)
-            if not is_dropped(conn.sock):
+            if not conn.dropped():
                 _log.debug("%s: reusing a kept-alive connection", where)
                 return conn
             _log.debug("%s: discarding an idle connection the server closed", where)
             conn.close()
 
-    def _connect(self, where: str) -> _Connection:
-        sock = open_socket(
-            self.host,
-            self.port,
-            connect_timeout=self.timeouts.connect,
-            read_timeout=self.timeouts.read,
-            tls=self._tls,
-            proxy=self._proxy,
-        )
+    def _connect(self, where: str) -> Connection:
+        from aurora.transport.wire import Connection  # http.client, ssl: on the first request
+
+        conn = Connection.open(self.host, self.port, timeouts=self.timeouts, tls=self._tls_context(), proxy=self._proxy)
         via = f" via proxy {self._proxy.label}" if self._proxy is not None else ""
         _log.debug("%s: opened a new connection%s", where, via)
-        return _Connection(sock)
+        return conn
 
-    def _release(self, conn: _Connection, reusable: bool) -> None:
+    def _tls_context(self) -> Optional[ssl.SSLContext]:
+        """The TLS context (None for plain HTTP), made once, by the first connection that needs it.
+
+        ``ssl`` and the system's CA store cost several milliseconds to load, which
+        a driver made and never used (or used over plain HTTP) does not pay.
+        """
+        if not self.secure:
+            return None
+        with self._lock:
+            if self._tls is None:
+                from aurora.transport.sockets import tls_context
+
+                self._tls = tls_context(self._verify, self._ca_file)
+            return self._tls
+
+    def _release(self, conn: Connection, reusable: bool) -> None:
         """Keep ``conn`` for the next request, or close it."""
         reason = "its response was not read to the end or it cannot be kept alive"
         if reusable:
@@ -324,7 +273,3 @@ def _check_header(name: str, value: str, where: str) -> None:
         raise InvalidArgumentError(f"{where}: invalid header name {name!r}")
     if not isinstance(value, str) or "\r" in value or "\n" in value:
         raise InvalidArgumentError(f"{where}: the value of header {name!r} contains a line break or is not text")
-
-
-def _no_response_error(where: str, failure: _NoResponse) -> ProtocolError:
-    return ProtocolError(f"{where}: the connection closed before a response arrived ({failure})")

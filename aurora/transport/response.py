@@ -2,34 +2,20 @@
 
 A streamed body owns its connection until the last byte is read, then hands it
 back to the pool; closing it early discards the connection, because the bytes
-still in flight would corrupt the next response on it.  Every socket failure
-is translated here into :mod:`aurora.errors`, so no ``OSError`` or
-``http.client`` exception reaches the caller.
+still in flight would corrupt the next response on it.  The stream itself, and
+the translation of every socket failure into :mod:`aurora.errors`, is
+:class:`aurora.transport.wire.BodyStream`; this module loads no socket code.
 """
 
 from __future__ import annotations
 
-import http.client
-import socket
 from types import TracebackType
-from typing import (
-    Any,
-    Callable,
-    Dict,
-    Iterable,
-    Iterator,
-    List,
-    Mapping,
-    NoReturn,
-    Optional,
-    Tuple,
-    Type,
-    Union,
-)
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Type, Union
 
-from aurora.config import MAX_RESPONSE_BODY
-from aurora.errors import ProtocolError, ReadTimeout, XMLParseError
-from aurora.transport.sockets import arm_quickack
+if TYPE_CHECKING:
+    import http.client
+
+    from aurora.transport.wire import BodyStream
 
 __all__ = ["Headers", "Response", "byte_view"]
 
@@ -92,125 +78,6 @@ class Headers(Mapping[str, str]):
         return f"Headers({list(self._pairs)!r})"
 
 
-class BodyStream:
-    """The unread body of a response, still on its socket.
-
-    ``release(reusable)`` is called exactly once: with True when the body was
-    read to its end and the connection may carry another request.
-    """
-
-    def __init__(
-        self,
-        raw: http.client.HTTPResponse,
-        sock: socket.socket,
-        where: str,
-        release: Callable[[bool], None],
-        keep_alive: bool,
-    ) -> None:
-        self._raw = raw
-        self._sock = sock
-        self._where = where
-        self._release: Optional[Callable[[bool], None]] = release
-        self._keep_alive = keep_alive and not raw.will_close
-        if raw.length == 0:
-            raw.close()
-            self._finish(True)
-
-    @property
-    def done(self) -> bool:
-        return self._release is None
-
-    def readinto(self, view: memoryview) -> int:
-        """Bytes read into ``view``; 0 only at the end of the body."""
-        if self._release is None or not view.nbytes:
-            return 0
-        arm_quickack(self._sock)
-        try:
-            count = self._raw.readinto(view)
-        except BaseException as exc:
-            self._fail(exc)
-        if count == 0 or self._raw.isclosed():
-            self._check_complete()
-        return count
-
-    def read_all(self, limit: int = MAX_RESPONSE_BODY) -> bytes:
-        """The rest of the body, refused unread (the connection discarded) beyond ``limit`` bytes.
-
-        Raises:
-            XMLParseError: Content-Length says more than ``limit``, or a body
-                without one goes on past it; at most ``limit + 1`` bytes are read.
-        """
-        if self._release is None:
-            return b""
-        if self._raw.length is not None and self._raw.length > limit:
-            self._refuse_larger_than(limit, self._raw.length)
-        arm_quickack(self._sock)
-        try:
-            data = self._raw.read(limit + 1)
-        except BaseException as exc:
-            self._fail(exc)
-        if len(data) > limit:
-            self._refuse_larger_than(limit, None)
-        if not self._raw.isclosed():
-            self._read_end(limit)
-        self._check_complete()
-        return data
-
-    def _read_end(self, limit: int) -> None:
-        """The end of a body without Content-Length: http.client notices it on one more read."""
-        try:
-            rest = self._raw.read(1)
-        except BaseException as exc:
-            self._fail(exc)
-        if rest:
-            self._refuse_larger_than(limit, None)
-
-    def _refuse_larger_than(self, limit: int, length: Optional[int]) -> NoReturn:
-        self._raw.close()
-        self._finish(False)
-        said = "" if length is None else f" (Content-Length {length})"
-        raise XMLParseError(f"{self._where}: the response body is larger than {limit} bytes{said}; refused unread")
-
-    def close(self) -> None:
-        """Give the connection back if the body was read, else discard it."""
-        if self._release is not None:
-            self._raw.close()
-            self._finish(False)
-
-    def _check_complete(self) -> None:
-        remaining = self._raw.length
-        if remaining:
-            self._raw.close()
-            self._finish(False)
-            raise ProtocolError(f"{self._where}: the body ended {remaining} bytes before its Content-Length")
-        if self._raw.isclosed():
-            self._finish(True)
-
-    def _fail(self, exc: BaseException) -> NoReturn:
-        self._raw.close()
-        self._finish(False)
-        if isinstance(exc, socket.timeout):
-            raise ReadTimeout(f"{self._where}: no data for longer than the read timeout") from exc
-        if isinstance(exc, (http.client.HTTPException, OSError, ValueError)):
-            raise ProtocolError(f"{self._where}: the body could not be read ({describe(exc)})") from exc
-        raise exc
-
-    def _finish(self, complete: bool) -> None:
-        release, self._release = self._release, None
-        if release is not None:
-            release(complete and self._keep_alive)
-
-
-def describe(exc: BaseException) -> str:
-    """A short, header-free description of a low-level failure."""
-    if isinstance(exc, http.client.IncompleteRead):
-        return f"IncompleteRead: {len(exc.partial)} bytes read"
-    text = str(exc) or type(exc).__name__
-    if len(text) > 120:
-        text = text[:117] + "..."
-    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
-
-
 class Response:
     """Status, headers and body of one HTTP answer.
 
@@ -233,7 +100,7 @@ class Response:
         """Up to ``amt`` bytes of the body (all the rest when None or negative); b"" at the end.
 
         "All the rest" of a streamed body is capped at ``MAX_RESPONSE_BODY``
-        (see :meth:`BodyStream.read_all`): whole objects go through ``readinto``.
+        (see :meth:`aurora.transport.wire.BodyStream.read_all`): whole objects go through ``readinto``.
         """
         if amt is not None and amt < 0:
             amt = None

@@ -8,11 +8,11 @@ it, not hidden inside a wrapper.
 
 from __future__ import annotations
 
-import logging
 import random as _random
 import time
 from typing import Callable, Optional, TypeVar
 
+from aurora._log import Log
 from aurora.config import RetryPolicy
 from aurora.errors import (
     AuroraError,
@@ -28,7 +28,7 @@ __all__ = ["backoff_delay", "is_retryable", "call_with_retries"]
 
 T = TypeVar("T")
 
-_log = logging.getLogger("aurora.transport")
+_log = Log("aurora.transport")
 
 _MAX_EXPONENT = 64
 """2 ** 64 times any sane base already exceeds any cap; avoids float overflow."""

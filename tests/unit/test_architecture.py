@@ -20,6 +20,7 @@ LAYERS = {
     "aurora.types": 0,
     "aurora._types": 0,
     "aurora._version": 0,
+    "aurora._log": 0,
     "aurora.config": 0,
     "aurora.core": 1,
     "aurora.transport": 2,

@@ -1,5 +1,6 @@
-"""Making a driver imports only what construction needs; the transfer engine, the XML models and
-the standard modules only transfers use are imported on first use."""
+"""Making a driver imports only what construction needs; the transfer engine, the XML models, the
+socket, TLS and HTTP code and the standard modules only requests and transfers use are imported on
+first use."""
 
 from __future__ import annotations
 
@@ -30,28 +31,44 @@ DEFERRED = [
     "tempfile",
     "concurrent.futures",
     "mimetypes",
+    "aurora.transport.wire",
+    "aurora.transport.sockets",
+    "socket",
+    "ssl",
+    "http.client",
+    "email",
+    "xml.parsers.expat",
+    "json",
+    "configparser",
+    "logging",
 ]
 
+DRIVERS = {
+    "S3_RGW": "get_driver(Provider.S3_RGW)('key', 'secret', host='127.0.0.1', port=8000, secure=False)",
+    "S3": "get_driver(Provider.S3)('key', 'secret', region='eu-west-1')",
+    "LOCAL": "get_driver(Provider.LOCAL)(sys.argv[1])",
+}
 
-def modules_after(code: str) -> List[str]:
-    """The modules loaded by ``code`` run in a fresh interpreter."""
-    script = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))\n"
+
+def modules_after(code: str, *argv: str) -> List[str]:
+    """The modules loaded by ``code`` run in a fresh interpreter (``-S``: no site hooks of the machine)."""
+    script = code + "\nimport sys\nloaded = sorted(sys.modules)\nimport json\nprint(json.dumps(loaded))\n"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PYTHON"))}
     env["PYTHONPATH"] = str(ROOT)
     env["HOME"] = str(ROOT / "tests")  # no ~/.aws files of the machine's user
     done = subprocess.run(
-        [sys.executable, "-c", script], env=env, cwd=str(ROOT), capture_output=True, text=True, check=True
+        [sys.executable, "-S", "-c", script, *argv], env=env, cwd=str(ROOT), capture_output=True, text=True, check=True
     )
     loaded: List[str] = json.loads(done.stdout.strip().splitlines()[-1])
     return loaded
 
 
-def test_constructing_an_s3_driver_defers_the_transfer_engine_and_the_xml_models() -> None:
-    loaded = modules_after(
-        "from aurora import get_driver, Provider\n"
-        "driver = get_driver(Provider.S3_RGW)('key', 'secret', host='127.0.0.1', port=8000, secure=False)\n"
-    )
-    assert "aurora.drivers.s3" in loaded and "aurora.s3.client" in loaded
+@pytest.mark.parametrize("provider", sorted(DRIVERS))
+def test_constructing_a_driver_defers_transfers_xml_sockets_and_tls(provider: str, tmp_path: Path) -> None:
+    loaded = modules_after("import sys\nfrom aurora import get_driver, Provider\n" + DRIVERS[provider], str(tmp_path))
+    if provider != "LOCAL":
+        assert "aurora.drivers.s3" in loaded and "aurora.s3.client" in loaded
+        assert "aurora.transport.connection" in loaded
     assert [name for name in DEFERRED if name in loaded] == []
 
 

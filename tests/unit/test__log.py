@@ -1,0 +1,50 @@
+"""aurora's loggers: DEBUG and INFO reach ``logging`` once the program uses it, and not before."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aurora._log import Log
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_records_go_to_the_named_logger_with_the_callers_place(caplog: pytest.LogCaptureFixture) -> None:
+    log = Log("aurora.test")
+    caplog.set_level(logging.DEBUG, logger="aurora.test")
+
+    def caller() -> None:
+        log.debug("one %s", "debug")
+        log.info("one %s", "info")
+        log.warning("one %s", "warning")
+
+    caller()
+    assert [(r.name, r.levelname, r.getMessage(), r.funcName) for r in caplog.records] == [
+        ("aurora.test", "DEBUG", "one debug", "caller"),
+        ("aurora.test", "INFO", "one info", "caller"),
+        ("aurora.test", "WARNING", "one warning", "caller"),
+    ]
+    assert all(r.pathname == __file__ for r in caplog.records)
+
+
+def test_debug_and_info_import_nothing_until_the_program_imports_logging() -> None:
+    script = (
+        "import sys\n"
+        "from aurora._log import Log\n"
+        "log = Log('aurora.test')\n"
+        "log.debug('dropped %s', 1)\n"
+        "log.info('dropped %s', 2)\n"
+        "assert 'logging' not in sys.modules\n"
+        "log.warning('shown %s', 3)\n"
+        "assert 'logging' in sys.modules\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-S", "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert done.stderr.strip() == "shown 3"  # logging's last resort shows an unconfigured warning
