@@ -19,22 +19,28 @@ Output: every line (per-file report, error, JSON record) is written whole
 under the session's lock; the total progress bar (files, bytes, rate, ETA)
 is wiped before a line and redrawn after it, so nothing interleaves mid-line.
 
-Ctrl-C: the main thread stops submitting, cancels what has not started, and
-every running transfer is stopped at its next progress report by a
-``KeyboardInterrupt`` raised there, which makes the transfer engine abort a
+Ctrl-C: while the runner is open, SIGINT only marks the run as stopping (a
+``KeyboardInterrupt`` raised at an arbitrary point of the main thread could
+land between taking a lock and the ``with`` block that releases it, and leave
+every worker waiting on that lock).  The main thread raises the interrupt
+itself at its next ``submit``; leaving the runner cancels what has not
+started, and every running transfer is stopped at its next progress report by
+a ``KeyboardInterrupt`` raised there, which makes the transfer engine abort a
 multipart upload or delete a partial download as it does for a foreground
 interrupt.  Then the interrupt goes on to ``main`` (exit status 130).  A
 transfer waiting on a server that sends nothing reports no progress: it stops
-when its read timeout (``--cli-read-timeout``) expires.
+when its read timeout (``--cli-read-timeout``) expires.  A second Ctrl-C
+restores the default handler, so a third one interrupts at once.
 """
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from contextlib import contextmanager
-from types import TracebackType
-from typing import TYPE_CHECKING, Callable, Iterator, Optional, Type
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Type
 
 from aurora.cli.parser import DEFAULT_JOBS
 from aurora.cli.progress import RateMeter, render_progress
@@ -133,11 +139,22 @@ class JobRunner:
         self._large = threading.Semaphore(1)
         self._local = threading.local()
         self.stopping = threading.Event()
+        self.interrupted = False
+        self._previous_handler: Any = None
         self.progress = TotalProgress(session, draw=session.wants_progress())
 
     def __enter__(self) -> JobRunner:
+        if threading.current_thread() is threading.main_thread():
+            self._previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
         self._session.begin_jobs(self.progress, self._meter)
         return self
+
+    def _on_interrupt(self, signum: int, frame: Optional[FrameType]) -> None:
+        """SIGINT while the runner is open: stop (see the module docstring); the next one interrupts."""
+        if self.interrupted:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.interrupted = True
+        self.stopping.set()
 
     def __exit__(
         self, kind: Optional[Type[BaseException]], error: Optional[BaseException], trace: Optional[TracebackType]
@@ -145,13 +162,17 @@ class JobRunner:
         try:
             if error is not None:
                 self.stopping.set()
-            self._pool.shutdown(wait=True, cancel_futures=error is not None)
+            self._pool.shutdown(wait=True, cancel_futures=error is not None or self.interrupted)
         except BaseException:
-            self.stopping.set()  # a second Ctrl-C while waiting: stop the workers, then wait again
+            self.stopping.set()  # an interrupt while waiting: stop the workers, then wait again
             self._pool.shutdown(wait=True, cancel_futures=True)
             raise
         finally:
+            if self._previous_handler is not None:
+                signal.signal(signal.SIGINT, self._previous_handler)
             self._session.end_jobs()
+        if self.interrupted and error is None:
+            raise KeyboardInterrupt
 
     def _meter(self, label: str) -> _JobMeter:
         meter = _JobMeter(self)
@@ -170,7 +191,11 @@ class JobRunner:
         ``session.fail``) and raises only ``KeyboardInterrupt``.
         """
         while not self._slots.acquire(timeout=0.5):
-            pass  # a timed wait, so Ctrl-C reaches the main thread promptly
+            if self.interrupted:
+                raise KeyboardInterrupt
+        if self.interrupted:
+            self._slots.release()
+            raise KeyboardInterrupt
         with self._session.lock:
             self.progress.files_seen += 1
             self.progress.bytes_seen += size or 0

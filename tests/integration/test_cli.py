@@ -462,7 +462,7 @@ def test_ctrl_c_aborts_the_multipart_upload_and_exits_130(cli: Cli, bucket: str,
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+        proc.communicate()  # reaps it and closes its pipes, whatever happened above
     assert proc.returncode == 130
     assert err == b"aurora: interrupted\n" and out == b""
     assert uploads(boto3_client, bucket) == []

@@ -145,7 +145,7 @@ def test_ctrl_c_stops_the_downloads_and_leaves_no_partial_file(stub: StubServer,
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+        proc.communicate()  # reaps it and closes its pipes, whatever happened above
     assert proc.returncode == 130 and err == b"aurora: interrupted\n" and out == b""
     assert stopped_after < 15  # well before the downloads could have finished
     files = [path for path in (tmp_path / "down").rglob("*") if path.is_file()] if (tmp_path / "down").exists() else []
@@ -175,7 +175,7 @@ def test_ctrl_c_aborts_a_multipart_upload_in_flight(
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+        proc.communicate()  # reaps it and closes its pipes, whatever happened above
     assert proc.returncode == 130 and err.endswith(b"aurora: interrupted\n"), err
     assert boto3_client.list_multipart_uploads(Bucket=bucket_name).get("Uploads", []) == []
     listed = boto3_client.list_objects_v2(Bucket=bucket_name).get("Contents", [])
