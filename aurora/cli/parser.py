@@ -20,7 +20,7 @@ __all__ = ["build_parser", "parse_args", "MAX_EXPIRES", "DEFAULT_JOBS", "MAX_JOB
 
 MAX_EXPIRES = MAX_PRESIGN_EXPIRES
 
-DEFAULT_JOBS = 32
+DEFAULT_JOBS = 16
 """Object operations at once for ``-r`` and ``sync`` unless ``--jobs`` says otherwise: on 2 cores
 against RGW, 32 was as fast as s5cmd for 1,000 small files up and down, where 16 was slower and
 64 no faster (benchmarks/README.md)."""

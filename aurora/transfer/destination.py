@@ -54,7 +54,8 @@ def contained_path(root: str, name: str) -> str:
 def make_parent(path: str) -> None:
     """Create ``path``'s missing parent folders, refusing if one turns out to be a symlink."""
     parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
+    if not os.path.isdir(parent):  # a stat, where mkdir of an existing folder locks its parent
+        os.makedirs(parent, exist_ok=True)
     if os.path.realpath(parent) != parent:
         raise InvalidArgumentError("%s is (or passes through) a symlink: not written" % (parent,))
 

@@ -428,8 +428,11 @@ class _PartFile:
             mode = stat.S_IMODE(replaced.st_mode) if stat.S_ISREG(replaced.st_mode) else 0o666 & ~_umask()
         except OSError:
             mode = 0o666 & ~_umask()
+        if self.fd >= 0:
+            os.fchmod(self.fd, mode)
+        else:
+            os.chmod(self.path, mode)
         self._close()
-        os.chmod(self.path, mode)
         os.replace(self.path, self.destination)
         self._committed = True
 
