@@ -43,12 +43,10 @@ values.  Secrets never appear in a repr or an error message.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
-from urllib.parse import urlsplit
 
 from aurora.core.credentials import Credentials
 from aurora.core.limits import ADDRESSING_STYLES
@@ -420,6 +418,8 @@ def parse_endpoint_url(url: str) -> Tuple[bool, str, Optional[int], str]:
     problem = _endpoint_problem(url)
     if problem is not None:
         raise InvalidArgumentError("invalid endpoint URL %r: %s" % (_shown_url(url), problem))
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     host = parts.hostname or ""
     return parts.scheme.lower() == "https", host, parts.port, parts.path
@@ -445,6 +445,8 @@ def _endpoint_problem(url: object) -> Optional[str]:
         return "expected a non-empty string"
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
         return "it contains whitespace or control characters"
+    from urllib.parse import urlsplit  # only for an endpoint given as a URL (it brings ipaddress along)
+
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -470,6 +472,8 @@ def _host_problem(netloc: str, host: Optional[str]) -> Optional[str]:
     if not host:
         return "it has no host"
     if netloc.startswith("["):
+        import ipaddress  # ~4 ms at start-up, for bracketed hosts only
+
         try:
             ipaddress.IPv6Address(host)
         except ValueError:

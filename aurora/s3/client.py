@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import ipaddress
 import random as _random
 import re
 import threading
@@ -18,7 +17,6 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import quote
 
 from aurora._log import Log
 from aurora._types import Body
@@ -115,6 +113,8 @@ def _replayable(body: object, start: Optional[int]) -> bool:
 
 
 def _is_ip(host: str) -> bool:
+    import ipaddress  # ~4 ms at start-up, and only an address-style endpoint needs it
+
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -759,6 +759,8 @@ def copy_source(bucket: str, key: str, version_id: Optional[str] = None) -> str:
     """The ``x-amz-copy-source`` value: ``/bucket/key`` URL-encoded (``/`` kept), ``?versionId=`` for a version."""
     source = encode_path("/%s/%s" % (bucket, key))
     if version_id:
+        from urllib.parse import quote  # not at start-up (it brings ipaddress along)
+
         source += "?versionId=" + quote(version_id, safe="")
     return source
 

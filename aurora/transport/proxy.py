@@ -9,11 +9,9 @@ credential and so never part of a repr or message.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Tuple
-from urllib.parse import unquote, urlsplit
 
 from aurora.errors import InvalidArgumentError
 
@@ -40,6 +38,8 @@ def parse_proxy_url(url: str) -> Proxy:
     CONNECT tunnel).  Error messages never repeat the URL, which may hold a
     password.
     """
+    from urllib.parse import unquote, urlsplit  # (with ipaddress) only when a proxy is set
+
     text = url.strip()
     if "://" not in text:
         text = "http://" + text
@@ -141,6 +141,8 @@ def _host_matches(host: str, pattern: str) -> bool:
         return False
     if host == suffix or host.endswith("." + suffix):
         return True
+    import ipaddress  # not at start-up: only NO_PROXY patterns that are addresses need it
+
     try:
         return ipaddress.ip_address(host) == ipaddress.ip_address(suffix)
     except ValueError:
@@ -148,6 +150,8 @@ def _host_matches(host: str, pattern: str) -> bool:
 
 
 def _in_network(host: str, cidr: str) -> bool:
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host) in ipaddress.ip_network(cidr, strict=False)
     except (ValueError, TypeError):

@@ -41,6 +41,8 @@ DEFERRED = [
     "json",
     "configparser",
     "logging",
+    "urllib.parse",
+    "ipaddress",
 ]
 
 DRIVERS = {
