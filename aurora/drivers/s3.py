@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from aurora._types import Progress
 from aurora.config import Config
 from aurora.core.credentials import Credentials
-from aurora.core.limits import MAX_DELETE_KEYS, PRESIGN_METHODS, checked_presign_expires
 from aurora.core.numbers import server_size
 from aurora.core.profiles import ResolvedSettings, parse_endpoint_url
 from aurora.core.validation import (
@@ -33,7 +32,7 @@ from aurora.drivers.base import (
     validate_byte_range,
 )
 from aurora.drivers.environment import explicit_settings, load_settings
-from aurora.drivers.s3_extras import S3ExtrasMixin
+from aurora.drivers.s3_extras import S3ExtrasMixin, S3MultipartUpload
 from aurora.drivers.s3_options import (
     EXTRA_HEADERS,
     addressing_style,
@@ -54,7 +53,6 @@ from aurora.errors import (
     LibcloudError,
     ObjectDoesNotExistError,
     TransferError,
-    error_class_for_code,
 )
 from aurora.s3.client import S3Client, TransportFactory, header_dict
 from aurora.transport.connection import Transport
@@ -65,7 +63,7 @@ if TYPE_CHECKING:
     # The models and the transfer engine are imported where first used, so
     # constructing a driver does not pay for them.
     from aurora.core.models import ListObjectsResult as ListPage
-    from aurora.core.models import ObjectInfo, PartInfo
+    from aurora.core.models import ObjectInfo
     from aurora.transfer.upload import UploadResult
 
 __all__ = ["BaseS3StorageDriver", "S3StorageDriver", "S3MultipartUpload", "REGION_TO_HOST_MAP"]
@@ -74,20 +72,6 @@ SseKey = Any  # 32 raw bytes or their base64 text
 T = TypeVar("T")
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 _NO_V2_CODES = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
-
-
-class S3MultipartUpload:
-    """An in-progress multipart upload, with libcloud's fields."""
-
-    def __init__(self, key: str, id: str, created_at: Optional[str], initiator: Optional[str], owner: Optional[str]):
-        self.key = key
-        self.id = id
-        self.created_at = created_at
-        self.initiator = initiator
-        self.owner = owner
-
-    def __repr__(self) -> str:
-        return "<S3MultipartUpload: key=%s>" % (self.key,)
 
 
 def _host_header(host: str, port: int, secure: bool) -> str:
@@ -103,18 +87,6 @@ def _bucket(container: Container) -> str:
 def _names(obj: Object) -> Tuple[str, str]:
     """(bucket, key) of an object, both checked before any request uses them."""
     return _bucket(obj.container), validate_key(obj.name)
-
-
-def _batches(names_or_objects: Iterable[Union[str, Object]], size: int) -> Iterator[List[str]]:
-    """The keys (checked), ``size`` at a time, without holding more than one batch."""
-    batch: List[str] = []
-    for item in names_or_objects:
-        batch.append(validate_key(item.name if isinstance(item, Object) else item))
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
@@ -773,139 +745,9 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             self.client.delete_object(*_names(obj), version_id=ex_version_id)
         return True
 
-    def ex_delete_objects(
-        self, container: Container, names_or_objects: Iterable[Union[str, Object]]
-    ) -> Dict[str, AuroraError]:
-        """Delete many objects with DeleteObjects, 1,000 keys a request; returns what could not be deleted.
-
-        The answer maps each key that was not deleted to why (an error of the
-        class its S3 code names, or the error of the whole request for every
-        key it carried); nothing is raised for them, and the remaining batches
-        go on.  A missing key counts as deleted, as in S3.
-        """
-        bucket = _bucket(container)
-        failed: Dict[str, AuroraError] = {}
-        for batch in _batches(names_or_objects, MAX_DELETE_KEYS):
-            try:
-                result = self.client.delete_objects(bucket, batch, quiet=True)
-            except AuroraError as error:
-                error.driver = self  # kept, not raised: bound as bound_errors would
-                failed.update((key, error) for key in batch)
-                continue
-            for problem in result.errors:
-                error_class = error_class_for_code(problem.code, 200)
-                message = "%s: %s" % (problem.code or "Error", problem.message or "refused")
-                refusal = error_class(message, self, code=problem.code, container_name=bucket, object_name=problem.key)
-                failed[problem.key] = refusal
-        return failed
-
-    # -- multipart housekeeping ------------------------------------------
-
-    def ex_iterate_multipart_uploads(
-        self, container: Container, prefix: Optional[str] = None, delimiter: Optional[str] = None
-    ) -> Iterator[S3MultipartUpload]:
-        """Every multipart upload in progress in ``container``, page by page."""
-        from aurora.s3.paginators import upload_pages
-
-        bucket = _bucket(container)
-        validate_prefix(prefix)
-        validate_prefix(delimiter)
-        for page in self._bound(upload_pages(self.client, bucket, prefix, delimiter)):
-            for upload in page.uploads:
-                yield S3MultipartUpload(
-                    upload.key, upload.upload_id, upload.initiated, upload.initiator_name, upload.owner_name
-                )
-
-    def ex_iterate_parts(self, container: Container, object_name: str, upload_id: str) -> Iterator[PartInfo]:
-        """The parts uploaded so far to multipart upload ``upload_id`` of ``object_name``, page by page."""
-        from aurora.s3.paginators import part_pages
-
-        bucket, key = _bucket(container), validate_key(object_name)
-        for page in self._bound(part_pages(self.client, bucket, key, upload_id)):
-            yield from page.parts
-
-    def ex_cleanup_all_multipart_uploads(self, container: Container, prefix: Optional[str] = None) -> None:
-        """Abort every multipart upload in progress (under ``prefix``), each as the listing reaches it."""
-        for upload in self.ex_iterate_multipart_uploads(container, prefix):
-            with bound_errors(self):
-                self.client.abort_multipart_upload(_bucket(container), upload.key, upload.id)
-
-    # -- presigned URLs ---------------------------------------------------
-
-    def ex_presign_url(
-        self,
-        container_name: str,
-        object_name: str,
-        method: str = "GET",
-        expires: int = 3600,
-        headers: Optional[Dict[str, str]] = None,
-    ) -> str:
-        """A URL that lets anyone ``method`` the object until ``expires`` seconds pass.
-
-        Signed in the driver's signature version (SigV4: at most 7 days).
-        """
-        validate_bucket_reference(container_name)
-        validate_key(object_name)
-        if method.upper() not in PRESIGN_METHODS:
-            raise InvalidArgumentError("method must be one of %s, not %r" % (", ".join(PRESIGN_METHODS), method))
-        checked_presign_expires(expires)
-        return self.client.presign(
-            method, container_name, object_name, expires=expires, scheme=self.scheme, headers=headers
-        )
-
     def get_object_cdn_url(self, obj: Object, ex_expiry: float = 24.0, ex_method: str = "GET") -> str:
         """A presigned URL valid for ``ex_expiry`` hours (libcloud 3.9's meaning), at most 7 days."""
         return self.ex_presign_url(*_names(obj), method=ex_method, expires=presign_seconds(ex_expiry))
-
-    # -- server-side copy -------------------------------------------------
-
-    def ex_copy_object(
-        self,
-        obj: Object,
-        dest_container: Container,
-        dest_object_name: str,
-        extra: Optional[Dict[str, Any]] = None,
-        ex_config: Optional[Config] = None,
-        ex_source_sse_customer_key: Optional[SseKey] = None,
-        ex_version_id: Optional[str] = None,
-    ) -> Object:
-        """Copy ``obj`` to ``dest_container/dest_object_name`` on the server; returns the copy.
-
-        Without ``extra`` the metadata and content headers are copied; with it
-        they are replaced (``content_type``, ``meta_data``, ``acl``... as for
-        uploads).  Above ``multipart_copy_threshold`` (5 GiB, S3's limit for
-        one CopyObject) the copy is made of parallel UploadPartCopy parts and
-        is aborted on failure, the error carrying its ``upload_id``.
-
-        An SSE-C source needs ``ex_source_sse_customer_key``; the copy is
-        encrypted with ``extra["ex_sse_customer_key"]`` if given, else not.
-        ``ex_version_id`` copies that version of the source: copying an old
-        version onto its own key restores it.  ``extra["tags"]`` replaces the
-        tags; without it they are copied.
-        """
-        validate_key(dest_object_name)
-        source_bucket, source_name = _names(obj)
-        dest_bucket = _bucket(dest_container)
-        headers = None if extra is None else self._object_headers(dest_object_name, extra, None, None)
-        source_key = ex_source_sse_customer_key
-        source_sse = None if source_key is None else sse_customer_headers(source_key)
-        config = (ex_config or self.config).transfer
-        from aurora.transfer.copy import copy_object
-
-        with bound_errors(self):
-            copy_object(
-                self.client,
-                source_bucket,
-                source_name,
-                dest_bucket,
-                dest_object_name,
-                config=config,
-                size=obj.size if isinstance(obj.size, int) and obj.size >= 0 and ex_version_id is None else None,
-                headers=headers,
-                source_sse=source_sse,
-                source_version_id=ex_version_id,
-            )
-        return self.get_object(dest_bucket, dest_object_name, (extra or {}).get("ex_sse_customer_key"))
 
 
 class S3StorageDriver(BaseS3StorageDriver):

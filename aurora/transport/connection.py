@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from types import TracebackType
-from typing import TYPE_CHECKING, List, Mapping, Optional, Tuple, Type
+from typing import TYPE_CHECKING, List, Mapping, Optional, Tuple
 
 from aurora._log import Log
 from aurora.config import Timeouts
@@ -127,12 +126,7 @@ class Transport:
     def __enter__(self) -> Transport:
         return self
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
