@@ -38,6 +38,7 @@ from aurora.drivers.s3_options import (
     addressing_style,
     checked_callable,
     driver_config,
+    driver_options,
     file_checksum_headers,
     meta_from_headers,
     object_headers,
@@ -775,10 +776,22 @@ class S3StorageDriver(BaseS3StorageDriver):
         token: Optional[str] = None,
         *,
         api_version: Optional[str] = None,
-        **options: Any,  # the keywords of DriverOptions; any other raises TypeError
+        name: Optional[str] = None,
+        signature_version: Optional[str] = None,
+        timeout: Optional[float] = None,
+        retry_delay: Optional[float] = None,
+        backoff: Optional[float] = None,
+        proxy_url: Optional[str] = None,
+        ex_config: Optional[Config] = None,
+        ex_ca_cert: Optional[str] = None,
+        ex_verify: Union[bool, str] = True,
+        ex_addressing_style: Optional[str] = None,
+        ex_endpoint_url: Optional[str] = None,
+        ex_profile: Optional[str] = None,
+        ex_transport_factory: Optional[TransportFactory] = None,
     ) -> None:
         region = region or self.fixed_region
-        super().__init__(key, secret, secure, host, port, api_version, region, token=token, **options)
+        super().__init__(key, secret, secure, host, port, api_version, region, token=token, **driver_options(locals()))
 
     def _display_name(self) -> str:
         return "Amazon S3 (%s)" % (self.region,)

@@ -7,12 +7,17 @@ arguments, never in behaviour, except that AuroraObjects has no CDN and says so.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, Union
 
 from aurora.core.credentials import Credentials
 from aurora.drivers.s3 import BaseS3StorageDriver, S3StorageDriver
+from aurora.drivers.s3_options import driver_options
 from aurora.drivers.s3_regions import S3_REGION_ALIASES
 from aurora.errors import InvalidArgumentError, InvalidCredsError, LibcloudError
+
+if TYPE_CHECKING:
+    from aurora.config import Config
+    from aurora.s3.client import TransportFactory
 
 __all__ = [
     "AuroraObjectsStorageDriver",
@@ -140,10 +145,22 @@ class _RegionArgumentDriver(_RegionTableDriver):
         *,
         api_version: Optional[str] = None,
         token: Optional[str] = None,
-        **options: Any,  # the keywords of DriverOptions; any other raises TypeError
+        name: Optional[str] = None,
+        signature_version: Optional[str] = None,
+        timeout: Optional[float] = None,
+        retry_delay: Optional[float] = None,
+        backoff: Optional[float] = None,
+        proxy_url: Optional[str] = None,
+        ex_config: Optional[Config] = None,
+        ex_ca_cert: Optional[str] = None,
+        ex_verify: Union[bool, str] = True,
+        ex_addressing_style: Optional[str] = None,
+        ex_endpoint_url: Optional[str] = None,
+        ex_profile: Optional[str] = None,
+        ex_transport_factory: Optional[TransportFactory] = None,
     ) -> None:
         """``url`` is accepted and unused, as in libcloud."""
-        super().__init__(key, secret, secure, host, port, api_version, region, token=token, **options)
+        super().__init__(key, secret, secure, host, port, api_version, region, token=token, **driver_options(locals()))
 
     def _unknown_region(self) -> Exception:
         return InvalidArgumentError("Invalid or unsupported region: %s" % (self.region,))
@@ -191,9 +208,21 @@ class MinIOStorageDriver(BaseS3StorageDriver):
         port: Optional[int] = None,
         *,
         token: Optional[str] = None,
-        **options: Any,  # the keywords of DriverOptions; any other raises TypeError
+        name: Optional[str] = None,
+        signature_version: Optional[str] = None,
+        timeout: Optional[float] = None,
+        retry_delay: Optional[float] = None,
+        backoff: Optional[float] = None,
+        proxy_url: Optional[str] = None,
+        ex_config: Optional[Config] = None,
+        ex_ca_cert: Optional[str] = None,
+        ex_verify: Union[bool, str] = True,
+        ex_addressing_style: Optional[str] = None,
+        ex_endpoint_url: Optional[str] = None,
+        ex_profile: Optional[str] = None,
+        ex_transport_factory: Optional[TransportFactory] = None,
     ) -> None:
-        super().__init__(key, secret, secure, host, port, token=token, **options)
+        super().__init__(key, secret, secure, host, port, token=token, **driver_options(locals()))
         self.region_name = ""  # libcloud's value; requests are signed for us-east-1, MinIO's default
 
     def _resolve_host(self, host: Optional[str]) -> str:
@@ -237,10 +266,22 @@ class GoogleStorageDriver(BaseS3StorageDriver):
         api_version: Optional[str] = None,
         region: Optional[str] = None,
         token: Optional[str] = None,
-        **options: Any,  # the keywords of DriverOptions; any other raises TypeError
+        name: Optional[str] = None,
+        signature_version: Optional[str] = None,
+        timeout: Optional[float] = None,
+        retry_delay: Optional[float] = None,
+        backoff: Optional[float] = None,
+        proxy_url: Optional[str] = None,
+        ex_config: Optional[Config] = None,
+        ex_ca_cert: Optional[str] = None,
+        ex_verify: Union[bool, str] = True,
+        ex_addressing_style: Optional[str] = None,
+        ex_endpoint_url: Optional[str] = None,
+        ex_profile: Optional[str] = None,
+        ex_transport_factory: Optional[TransportFactory] = None,
     ) -> None:
         self.project = project
-        super().__init__(key, secret, secure, host, port, api_version, region, token=token, **options)
+        super().__init__(key, secret, secure, host, port, api_version, region, token=token, **driver_options(locals()))
 
     def _default_headers(self) -> Dict[str, str]:
         """libcloud's project header: which project's buckets are listed and made."""

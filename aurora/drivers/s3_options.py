@@ -49,6 +49,7 @@ __all__ = [
     "addressing_style",
     "checked_callable",
     "driver_config",
+    "driver_options",
 ]
 
 
@@ -72,6 +73,15 @@ class DriverOptions(TypedDict, total=False):
     ex_endpoint_url: Optional[str]
     ex_profile: Optional[str]
     ex_transport_factory: Optional[TransportFactory]
+
+
+def driver_options(arguments: Mapping[str, Any]) -> Dict[str, Any]:
+    """The :class:`DriverOptions` among a named driver's constructor arguments (its ``locals()``).
+
+    The named drivers spell every option out in their own signatures (so a
+    type checker sees them) and forward them all with this, not one by one.
+    """
+    return {option: arguments[option] for option in DriverOptions.__annotations__}
 
 
 SSE_C_PREFIX = "x-amz-server-side-encryption-customer-"

@@ -251,6 +251,31 @@ def test_the_driver_options_list_is_the_base_constructors() -> None:
     assert keyword_only == set(DriverOptions.__annotations__) | {"token"}
 
 
+@pytest.mark.parametrize("provider", ["S3", "S3_EU_WEST", "MINIO", "OVH", "SCALEWAY", "GOOGLE_STORAGE", "S3_RGW"])
+def test_every_named_driver_spells_out_every_option_with_the_base_default(provider: str) -> None:
+    import inspect
+
+    from aurora.drivers.s3 import BaseS3StorageDriver
+    from aurora.drivers.s3_options import DriverOptions
+
+    base = inspect.signature(BaseS3StorageDriver.__init__).parameters
+    own = inspect.signature(get_driver(getattr(Provider, provider)).__init__).parameters
+    for option in DriverOptions.__annotations__:
+        assert own[option].kind is inspect.Parameter.KEYWORD_ONLY, option
+        assert own[option].default == base[option].default, option
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in own.values())
+
+
+def test_a_named_driver_forwards_the_options_it_is_given() -> None:
+    driver = get_driver(Provider.MINIO)(
+        "key", SECRET, False, "127.0.0.1", 9000, signature_version="2", timeout=3, ex_addressing_style="path"
+    )
+    assert (driver.signature_version, driver.config.timeouts.read) == ("2", 3.0)
+    assert driver.client.addressing_style == "path"
+    with pytest.raises(TypeError, match="ex_confg"):
+        get_driver(Provider.SCALEWAY)("key", SECRET, ex_confg=None)  # type: ignore[call-arg]
+
+
 def test_libclouds_base_keywords_reach_the_timeouts_and_the_retry_policy() -> None:
     driver = offline_driver(timeout=7, retry_delay=0.5, backoff=3, proxy_url="http://127.0.0.1:1")
     assert (driver.config.timeouts.connect, driver.config.timeouts.read) == (7.0, 7.0)
