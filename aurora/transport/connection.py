@@ -1,13 +1,13 @@
 """The transport: a thread-safe keep-alive pool of HTTP/1.1 connections to one endpoint.
 
-``http.client`` parses the responses; the requests are written here, so the
-headers (already signed by the S3 layer) go out exactly as given, a small body
-goes in the same packet as the headers, and a large one in big blocks or with
-``sendfile``.  Every failure leaves ``send()`` as an :mod:`aurora.errors`
+The requests are written here, so the headers (already signed by the S3
+layer) go out exactly as given, a small body goes in the same packet as the
+headers, and a large one in big blocks or with ``sendfile``; the responses
+are read by :mod:`aurora.transport.http11`.  Every failure leaves ``send()`` as an :mod:`aurora.errors`
 exception that names the method, path and endpoint, never a header value.
 
 Making a transport opens nothing and loads no socket code: the first
-connection imports :mod:`aurora.transport.wire` (``http.client``, ``ssl``) and
+connection imports :mod:`aurora.transport.wire` (sockets, ``ssl``) and
 makes the TLS context, unless a CA file was given, which is read at once so a
 bad one is refused at construction.
 """
@@ -26,9 +26,9 @@ from aurora.transport.proxy import Proxy, join_host_port, parse_proxy_url
 from aurora.transport.response import Response, response_from
 
 if TYPE_CHECKING:
-    import http.client
     import ssl
 
+    from aurora.transport.http11 import RawResponse
     from aurora.transport.wire import Connection
 
 __all__ = ["Body", "Transport"]
@@ -137,7 +137,7 @@ class Transport:
 
     def _exchange_with_replay(
         self, method: str, head: bytes, plan: BodyPlan, where: str
-    ) -> Tuple[http.client.HTTPResponse, Connection, bool]:
+    ) -> Tuple[RawResponse, Connection, bool]:
         """Response head, its connection, and whether that connection may be kept.
 
         A pooled connection the server closed while it sat idle fails before
@@ -211,7 +211,7 @@ class Transport:
             conn.close()
 
     def _connect(self, where: str) -> Connection:
-        from aurora.transport.wire import Connection  # http.client, ssl: on the first request
+        from aurora.transport.wire import Connection  # sockets, ssl: on the first request
 
         conn = Connection.open(self.host, self.port, timeouts=self.timeouts, tls=self._tls_context(), proxy=self._proxy)
         via = f" via proxy {self._proxy.label}" if self._proxy is not None else ""

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 if TYPE_CHECKING:
-    import http.client
-
+    from aurora.transport.http11 import RawResponse
     from aurora.transport.wire import BodyStream
 
 __all__ = ["Headers", "Response", "byte_view"]
@@ -162,7 +161,7 @@ class Response:
         return f"<Response {self.status} {self.reason}>"
 
 
-def response_from(raw: http.client.HTTPResponse, stream: BodyStream, *, preload: bool) -> Response:
+def response_from(raw: RawResponse, stream: BodyStream, *, preload: bool) -> Response:
     """The :class:`Response` for ``raw``: body read now (``preload``) or left to stream."""
     response = Response(raw.status, raw.reason, Headers(raw.getheaders()))
     if preload:

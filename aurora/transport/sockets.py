@@ -8,7 +8,6 @@ in mid-request.
 
 from __future__ import annotations
 
-import http.client
 import os
 import select
 import socket
@@ -18,6 +17,7 @@ import sys
 from typing import Optional, Tuple
 
 from aurora.errors import ConnectError, ConnectTimeout, InvalidArgumentError, TLSError
+from aurora.transport.http11 import MalformedResponse, RawResponse
 from aurora.transport.proxy import Proxy, join_host_port
 
 __all__ = ["arm_quickack", "is_dropped", "open_socket", "tls_context"]
@@ -123,13 +123,13 @@ def _tunnel(sock: socket.socket, label: str, proxy: Proxy) -> None:
     if proxy.authorization is not None:
         lines.append(f"Proxy-Authorization: {proxy.authorization}")
     request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    raw = http.client.HTTPResponse(sock, method="CONNECT")
+    raw = RawResponse(sock.makefile("rb"), "CONNECT")
     try:
         sock.sendall(request)
         raw.begin()
     except socket.timeout as exc:
         raise ConnectTimeout(f"proxy {proxy.label} did not open a tunnel to {label} in time") from exc
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, MalformedResponse) as exc:
         raise ConnectError(f"proxy {proxy.label} failed to open a tunnel to {label}: {type(exc).__name__}") from exc
     finally:
         raw.close()

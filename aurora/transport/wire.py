@@ -1,15 +1,15 @@
 """What happens on a connection's socket: the request sent, the response read, failures translated.
 
 The pool (:mod:`aurora.transport.connection`) imports this module when it opens
-its first connection, so ``http.client``, ``ssl`` and the socket code are loaded
-by the first request, not by making a driver.  Every ``OSError``, ``ssl`` and
-``http.client`` failure becomes an :mod:`aurora.errors` exception here that names
+its first connection, so ``ssl`` and the socket code are loaded by the first
+request, not by making a driver.  Responses are read by
+:mod:`aurora.transport.http11`.  Every ``OSError``, ``ssl`` and parsing
+failure becomes an :mod:`aurora.errors` exception here that names
 the method, path and endpoint, never a header value.
 """
 
 from __future__ import annotations
 
-import http.client
 import socket
 import ssl
 from typing import Callable, NoReturn, Optional, Tuple
@@ -17,13 +17,14 @@ from typing import Callable, NoReturn, Optional, Tuple
 from aurora.config import MAX_RESPONSE_BODY, Timeouts
 from aurora.errors import ProtocolError, ReadTimeout, XMLParseError
 from aurora.transport.body import BodyPlan
+from aurora.transport.http11 import EmptyResponse, MalformedResponse, RawResponse
 from aurora.transport.proxy import Proxy
 from aurora.transport.sockets import arm_quickack, is_dropped, open_socket
 
 __all__ = ["BodyStream", "Connection", "NoResponse", "describe", "no_response_error"]
 
 _NO_RESPONSE_ERRORS = (
-    http.client.RemoteDisconnected,
+    EmptyResponse,
     ConnectionResetError,
     ConnectionAbortedError,
     BrokenPipeError,
@@ -64,7 +65,7 @@ class Connection:
         """Whether this idle connection is unusable: closed by the peer or holding stray bytes."""
         return is_dropped(self.sock)
 
-    def exchange(self, method: str, head: bytes, plan: BodyPlan, where: str) -> Tuple[http.client.HTTPResponse, bool]:
+    def exchange(self, method: str, head: bytes, plan: BodyPlan, where: str) -> Tuple[RawResponse, bool]:
         """Send the request and read the response head; whether the connection may be kept.
 
         If sending fails because the server closed its end, the server may
@@ -84,9 +85,9 @@ class Connection:
         raw = self._read_head(method, where, send_failure)
         return raw, send_failure is None
 
-    def _read_head(self, method: str, where: str, send_failure: Optional[BaseException]) -> http.client.HTTPResponse:
+    def _read_head(self, method: str, where: str, send_failure: Optional[BaseException]) -> RawResponse:
         arm_quickack(self.sock)
-        raw = http.client.HTTPResponse(self.sock, method=method)
+        raw = RawResponse(self.sock.makefile("rb"), method)
         try:
             raw.begin()
         except _NO_RESPONSE_ERRORS as exc:
@@ -95,14 +96,12 @@ class Connection:
         except socket.timeout as exc:
             raw.close()
             raise ReadTimeout(f"{where}: no response within the read timeout") from exc
-        except (http.client.HTTPException, OSError, ValueError) as exc:
+        except (MalformedResponse, OSError, ValueError) as exc:
             raw.close()
             raise ProtocolError(f"{where}: malformed response ({describe(exc)})") from exc
         return raw
 
-    def body(
-        self, raw: http.client.HTTPResponse, where: str, release: Callable[[bool], None], keep_alive: bool
-    ) -> BodyStream:
+    def body(self, raw: RawResponse, where: str, release: Callable[[bool], None], keep_alive: bool) -> BodyStream:
         """The body of the response ``raw``, streamed from this connection."""
         return BodyStream(raw, self.sock, where, release, keep_alive)
 
@@ -126,7 +125,7 @@ class BodyStream:
 
     def __init__(
         self,
-        raw: http.client.HTTPResponse,
+        raw: RawResponse,
         sock: socket.socket,
         where: str,
         release: Callable[[bool], None],
@@ -182,7 +181,7 @@ class BodyStream:
         return data
 
     def _read_end(self, limit: int) -> None:
-        """The end of a body without Content-Length: http.client notices it on one more read."""
+        """The end of a body framed by the close, noticed on one more read."""
         try:
             rest = self._raw.read(1)
         except BaseException as exc:
@@ -216,7 +215,7 @@ class BodyStream:
         self._finish(False)
         if isinstance(exc, socket.timeout):
             raise ReadTimeout(f"{self._where}: no data for longer than the read timeout") from exc
-        if isinstance(exc, (http.client.HTTPException, OSError, ValueError)):
+        if isinstance(exc, (OSError, ValueError)):
             raise ProtocolError(f"{self._where}: the body could not be read ({describe(exc)})") from exc
         raise exc
 
@@ -228,8 +227,6 @@ class BodyStream:
 
 def describe(exc: BaseException) -> str:
     """A short, header-free description of a low-level failure."""
-    if isinstance(exc, http.client.IncompleteRead):
-        return f"IncompleteRead: {len(exc.partial)} bytes read"
     text = str(exc) or type(exc).__name__
     if len(text) > 120:
         text = text[:117] + "..."
