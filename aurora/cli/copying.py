@@ -131,7 +131,7 @@ def _recursive_jobs(session: Session, source: Location, destination: Location) -
             assert isinstance(destination, LocalPath)
             url = S3Url(source.bucket, obj.name)
             try:
-                target = safe_local_path(destination.path, name)
+                target = safe_local_path(session.targets, destination.path, name)
             except Exception as error:  # noqa: BLE001 - the key is reported and skipped
                 session.fail("download", str(url), error)
                 continue
@@ -181,10 +181,9 @@ def run_job(session: Session, job: Job, move: bool = False, dry_run: bool = Fals
     """One transfer with its report line; False (and one error line) when it failed."""
     action = action_of(job)
     verb = "move" if move else action
-    source, destination = shown(job.source), shown(job.destination)
     quiet_line = isinstance(job.destination, Stream)
     if dry_run:
-        session.report(verb, source, destination, dry_run=True)
+        session.report(verb, shown(job.source), shown(job.destination), dry_run=True)
         return True
     try:
         perform(session, job)
@@ -193,11 +192,12 @@ def run_job(session: Session, job: Job, move: bool = False, dry_run: bool = Fals
     except Exception as error:  # noqa: BLE001 - reported on one line, the next file goes on
         if isinstance(error, BrokenPipeError) and quiet_line:
             raise  # the reader of standard output went away: main ends quietly
-        target = "%s to %s" % (source, destination) if action == "copy" else source
+        source = shown(job.source)
+        target = "%s to %s" % (source, shown(job.destination)) if action == "copy" else source
         session.fail(verb, target, error)
         return False
-    if not quiet_line:
-        session.report(verb, source, destination)
+    if not quiet_line and not session.quiet:  # the names are worked out only to be shown
+        session.report(verb, shown(job.source), shown(job.destination))
     return True
 
 

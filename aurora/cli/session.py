@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, TextIO
 
 from aurora.cli.safetext import terminal_safe
+from aurora.drivers.base import LocalTargets
 from aurora.errors import AuroraError, InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ class Session:
         self._driver_lock = threading.Lock()
         self._status: Optional[TotalProgress] = None
         self._meters: Optional[Callable[[str], Meter]] = None
+        self.targets = LocalTargets()
+        """Where downloaded keys land: each local folder checked once a run."""
 
     @property
     def driver(self) -> BaseS3StorageDriver:

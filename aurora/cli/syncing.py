@@ -115,7 +115,7 @@ class _Side:
         if isinstance(self.location, S3Url):
             return S3Url(self.location.bucket, join_key(listing_prefix(self.location.key), name))
         assert isinstance(self.location, LocalPath)
-        return LocalPath(safe_local_path(self.location.path, name))
+        return LocalPath(safe_local_path(self._session.targets, self.location.path, name))
 
     def md5_of(self, entry: Entry) -> str:
         assert isinstance(self.location, LocalPath)

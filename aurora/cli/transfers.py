@@ -15,7 +15,7 @@ from aurora.cli.formatting import last_modified_of
 from aurora.cli.progress import Meter
 from aurora.cli.session import Session
 from aurora.cli.urls import S3Url
-from aurora.drivers.base import Container, Object, contained_path, make_parent
+from aurora.drivers.base import Container, LocalTargets, Object
 from aurora.errors import TransferError
 
 __all__ = [
@@ -74,7 +74,7 @@ def download(session: Session, obj: Object, target: str) -> None:
 
     The mtime is what makes the next ``sync`` see the file as up to date.
     """
-    make_parent(target)
+    session.targets.make_parent(target)
     bar = session.progress("download %s" % os.path.basename(target))
     try:
         complete = session.driver.download_object(
@@ -113,10 +113,11 @@ def server_side_copy(session: Session, obj: Object, destination: S3Url) -> None:
     session.driver.ex_copy_object(obj, container, destination.key, ex_version_id=version_of(session))
 
 
-def safe_local_path(root: str, name: str) -> str:
-    """``root/name`` for a listed key: the library's rule (:func:`contained_path`), never outside ``root``.
+def safe_local_path(targets: LocalTargets, root: str, name: str) -> str:
+    """``root/name`` for a listed key: the library's rule (:func:`~aurora.drivers.base.contained_path`),
+    never outside ``root``.
 
     Symlinks in ``root`` are resolved; a key whose real place would be outside
     it (``../x``, ``link/x`` with ``link`` pointing elsewhere) is refused.
     """
-    return contained_path(root, name)
+    return targets.path_of(root, name)

@@ -14,7 +14,7 @@ import warnings
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional
 
 from aurora.errors import AuroraError, InvalidArgumentError, LibcloudError
-from aurora.transfer.destination import contained_path, make_parent
+from aurora.transfer.destination import LocalTargets, contained_path, make_parent
 
 __all__ = [
     "Container",
@@ -25,6 +25,7 @@ __all__ = [
     "validate_byte_range",
     "bound_errors",
     "download_target",
+    "LocalTargets",
     "contained_path",
     "make_parent",
 ]

@@ -672,7 +672,7 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         bucket, key = _names(obj)
         same = reading[1] is None or reading[1] == obj.extra.get("version_id")
         target = download_target(destination_path, obj.name, self)
-        if os.path.exists(target) and not overwrite:
+        if not overwrite and os.path.exists(target):
             raise LibcloudError("File %s already exists, but overwrite_existing=False" % (target,), driver=self)
         from aurora.transfer.download import download_file
 

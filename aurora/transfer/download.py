@@ -104,9 +104,9 @@ def download_file(
         ObjectChangedError: the object was replaced mid-way twice.
     """
     target = os.fspath(destination)
-    _check_destination(target, overwrite)
+    replaced = _check_destination(target, overwrite)
     meter = ProgressMeter(progress)
-    with _PartFile(target) as part:
+    with _PartFile(target, replaced) as part:
         try:
             if byte_range is None:
                 fetch = _Fetch(client, bucket, key, part.fd, config, expected_etag, verify)
@@ -123,14 +123,20 @@ def download_file(
     return fetched.written
 
 
-def _check_destination(target: str, overwrite: bool) -> None:
-    if os.path.isdir(target):
+def _check_destination(target: str, overwrite: bool) -> Optional[os.stat_result]:
+    """What stands at ``target`` now (None: nothing), refused when it is a folder or must not be replaced.
+
+    One ``lstat`` in the common case; a missing folder shows when the part file is created.
+    """
+    try:
+        found = os.lstat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISDIR(found.st_mode) or (stat.S_ISLNK(found.st_mode) and os.path.isdir(target)):
         raise LibcloudError("Destination %s is a directory" % (target,))
-    if os.path.lexists(target) and not overwrite:
+    if not overwrite:
         raise LibcloudError("File %s already exists, but overwrite_existing=False" % (target,))
-    directory = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(directory):
-        raise LibcloudError("Directory %s does not exist" % (directory,))
+    return found
 
 
 def _check_fetched(bucket: str, key: str, fetched: _Fetched, expected_size: Optional[int]) -> None:
@@ -241,7 +247,8 @@ def _fetch_single(
         headers = reader.open()
         expected = None if reader.end is None else reader.end - first
         meter.set_total(expected)
-        written = _copy(reader, fd, first, config.io_chunk_size, meter, digest)
+        buffer_size = config.io_chunk_size if expected is None else max(1, min(config.io_chunk_size, expected))
+        written = _copy(reader, fd, first, buffer_size, meter, digest)
     if written == 0:
         meter.add(0)
     return _Fetched(written, expected, headers, None if digest is None else bytes(digest.digest()))
@@ -397,10 +404,14 @@ def _umask() -> int:
 class _PartFile:
     """``.<name>.<random>.part`` beside the destination; renamed onto it only by :meth:`commit`."""
 
-    def __init__(self, destination: str) -> None:
+    def __init__(self, destination: str, replaced: Optional[os.stat_result] = None) -> None:
         self.destination = destination
+        self._replaced = replaced
         directory, name = os.path.split(os.path.abspath(destination))
-        self.fd, self.path = create_exclusive(directory, "." + name + ".", ".part")
+        try:
+            self.fd, self.path = create_exclusive(directory, "." + name + ".", ".part")
+        except (FileNotFoundError, NotADirectoryError):
+            raise LibcloudError("Directory %s does not exist" % (directory,)) from None
         self._committed = False
 
     def __enter__(self) -> _PartFile:
@@ -422,12 +433,12 @@ class _PartFile:
             os.close(fd)
 
     def commit(self) -> None:
-        """Give the file the mode a new file would have (or the replaced one's) and move it into place."""
-        try:
-            replaced = os.lstat(self.destination)  # a symlink there is replaced, not followed
-            mode = stat.S_IMODE(replaced.st_mode) if stat.S_ISREG(replaced.st_mode) else 0o666 & ~_umask()
-        except OSError:
-            mode = 0o666 & ~_umask()
+        """Give the file the mode a new file would have (or the replaced one's) and move it into place.
+
+        A symlink standing at the destination is replaced, not followed.
+        """
+        replaced = self._replaced
+        mode = stat.S_IMODE(replaced.st_mode) if replaced and stat.S_ISREG(replaced.st_mode) else 0o666 & ~_umask()
         if self.fd >= 0:
             os.fchmod(self.fd, mode)
         else:

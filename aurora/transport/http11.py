@@ -30,6 +30,9 @@ MAX_LINE = 65536
 MAX_HEADERS = 100
 """Most header (or trailer) lines in one response (as ``http.client``)."""
 
+_PIECE = 64 * 1024
+"""Bytes read at a time from a body of unknown length."""
+
 _MAX_INTERIM = 32
 """Most 1xx interim answers skipped before the final one."""
 
@@ -199,7 +202,24 @@ class RawResponse:
         return count
 
     def read(self, amt: int) -> bytes:
-        """Up to ``amt`` body bytes: fewer only at the end of the body."""
+        """Up to ``amt`` body bytes: fewer only at the end of the body.
+
+        Memory follows the bytes that arrive, not ``amt`` (a caller's cap may be
+        16 MiB for a body of 200 bytes).
+        """
+        if self.length is None:
+            pieces: List[bytes] = []
+            got = 0
+            while got < amt:
+                piece = self._read_exactly(min(amt - got, _PIECE))
+                if not piece:
+                    break
+                pieces.append(piece)
+                got += len(piece)
+            return b"".join(pieces)
+        return self._read_exactly(min(amt, self.length))
+
+    def _read_exactly(self, amt: int) -> bytes:
         buffer = bytearray(amt)
         view = memoryview(buffer)
         filled = 0

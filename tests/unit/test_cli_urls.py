@@ -23,6 +23,7 @@ from aurora.cli.urls import (
     relative_display,
     split_pair,
 )
+from aurora.drivers.base import LocalTargets
 from aurora.errors import InvalidArgumentError
 
 
@@ -121,10 +122,11 @@ def test_relative_display_matches_aws(tmp_path: Path) -> None:
 
 def test_keys_cannot_escape_the_download_folder(tmp_path: Path) -> None:
     root = str(tmp_path)
-    assert safe_local_path(root, "a/b.txt") == os.path.join(os.path.realpath(root), "a", "b.txt")
+    targets = LocalTargets()
+    assert safe_local_path(targets, root, "a/b.txt") == os.path.join(os.path.realpath(root), "a", "b.txt")
     for bad in ("../x", "a/../../x", "..", ".", "/etc/passwd"):  # the library's rule: absolute keys refused too
         with pytest.raises(InvalidArgumentError, match="outside"):
-            safe_local_path(root, bad)
+            safe_local_path(targets, root, bad)
 
 
 @pytest.mark.parametrize("pair, name, value", [("a=b", "a", "b"), ("a=", "a", ""), ("a=b=c", "a", "b=c")])

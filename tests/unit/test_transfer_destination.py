@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 
 from aurora.errors import InvalidArgumentError
-from aurora.transfer.destination import contained_path, create_exclusive, make_parent
+from aurora.transfer.destination import LocalTargets, contained_path, create_exclusive, make_parent
 
 
 @pytest.fixture
@@ -54,3 +54,45 @@ def test_create_exclusive_never_opens_an_existing_name_or_link(dest: Path, monke
     os.close(fd)
     assert path == str(dest / (".t." + "01" * 8)) and os.path.isfile(path)
     assert planted.is_symlink() and list((dest.parent / "outside").iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["a/b", "inner/x", "file", "deep/er/y"])
+def test_local_targets_follow_the_same_rule_as_contained_path(dest: Path, name: str) -> None:
+    targets = LocalTargets()
+    first = targets.path_of(str(dest), name)
+    assert first == contained_path(str(dest), name)
+    targets.make_parent(first)
+    assert targets.path_of(str(dest), name) == first  # the second time, from the checked folder
+
+
+@pytest.mark.parametrize("name", ["out/new/x", "out/x", "../x", "inner/../../x", "/etc/passwd"])
+def test_local_targets_refuse_what_contained_path_refuses_even_after_other_folders_were_checked(
+    dest: Path, name: str
+) -> None:
+    targets = LocalTargets()
+    targets.make_parent(targets.path_of(str(dest), "a/ok"))
+    targets.make_parent(targets.path_of(str(dest), "inner/ok"))
+    with pytest.raises(InvalidArgumentError, match="outside"):
+        targets.path_of(str(dest), name)
+    assert list((dest.parent / "outside").iterdir()) == []
+
+
+def test_local_targets_check_each_folder_once(dest: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    targets = LocalTargets()
+    resolved: List[str] = []
+    real = os.path.realpath
+
+    def counting(path: str) -> str:
+        resolved.append(path)
+        return real(path)
+
+    monkeypatch.setattr(os.path, "realpath", counting)
+    for index in range(50):
+        targets.make_parent(targets.path_of(str(dest), "many/f%d" % index))
+    assert len(resolved) <= 4  # the root, the new folder before and after it was made
+    assert (dest / "many").is_dir()
+
+
+def test_local_targets_make_parent_still_refuses_a_linked_folder(dest: Path) -> None:
+    with pytest.raises(InvalidArgumentError, match="symlink"):
+        LocalTargets().make_parent(str(dest / "out" / "file"))
