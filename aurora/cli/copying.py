@@ -60,6 +60,8 @@ class Job:
     source: Location
     destination: Location
     obj: Optional[Object] = None
+    size: Optional[int] = None
+    """The source file's size, when the walk that found it knows it."""
 
 
 def check_pair(source: Location, destination: Location, recursive: bool, move: bool) -> None:
@@ -97,14 +99,33 @@ def single_job(source: Location, destination: Location, is_dir: Callable[[str], 
     return Job(source, destination)
 
 
-def _local_files(root: str) -> Iterator[Tuple[str, str]]:
-    """(path, name with ``/`` separators) of every regular file below ``root``, in name order."""
-    for folder, subfolders, files in os.walk(root):
-        subfolders.sort()
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            if os.path.isfile(path):
-                yield path, os.path.relpath(path, root).replace(os.sep, "/")
+def _local_files(root: str, prefix: str = "") -> Iterator[Tuple[str, str, Optional[int]]]:
+    """(path, name with ``/`` separators, size) of every regular file below ``root``, in name order.
+
+    As ``os.walk`` with ``os.path.isfile``: links to files are followed, linked
+    folders are not entered, unreadable folders are passed over; but one
+    ``scandir`` a folder and one ``stat`` a file (its size, for the progress).
+    """
+    try:
+        with os.scandir(root) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    folders = []
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                if not entry.is_symlink():
+                    folders.append(entry)
+                continue
+            if not entry.is_file():
+                continue
+            size: Optional[int] = entry.stat().st_size
+        except OSError:
+            size = None  # vanished or unreadable: its upload reports it
+        yield entry.path, prefix + entry.name, size
+    for entry in folders:
+        yield from _local_files(entry.path, prefix + entry.name + "/")
 
 
 def _recursive_jobs(session: Session, source: Location, destination: Location) -> Iterator[Job]:
@@ -115,8 +136,8 @@ def _recursive_jobs(session: Session, source: Location, destination: Location) -
             code, text = (errno.ENOENT, "No such file or directory") if missing else (errno.ENOTDIR, "Not a directory")
             raise OSError(code, text, source.path)
         assert isinstance(destination, S3Url)
-        for path, name in _local_files(source.path):
-            yield Job(LocalPath(path), S3Url(destination.bucket, join_key(destination.key, name)))
+        for path, name, size in _local_files(source.path):
+            yield Job(LocalPath(path), S3Url(destination.bucket, join_key(destination.key, name)), size=size)
         return
     assert isinstance(source, S3Url)
     prefix = listing_prefix(source.key)
@@ -225,6 +246,8 @@ def job_size(job: Job) -> Optional[int]:
     """The bytes ``job`` moves, when known without a request."""
     if job.obj is not None:
         return job.obj.size
+    if job.size is not None:
+        return job.size
     if isinstance(job.source, LocalPath):
         try:
             return os.path.getsize(job.source.path)

@@ -185,9 +185,24 @@ def _put_file(
     if size == 0:
         body = memoryview(b"")
         return _put(client, bucket, key, body, view_digest(body, check), headers, meter, verify)
+    if size <= config.io_chunk_size:
+        data = _small_file(path, size)
+        if data is not None:
+            body = memoryview(data)
+            return _put(client, bucket, key, body, view_digest(body, check), headers, meter, verify)
     with FileWindow(path, 0, size) as window:
         digest = window_digest(window, config.io_chunk_size, check)
         return _put(client, bucket, key, window, digest, headers, meter, verify)
+
+
+def _small_file(path: PathLike, size: int) -> Optional[bytes]:
+    """The ``size`` bytes of a file that fits one read buffer, read once (hashed and sent from memory).
+
+    None when the file no longer has that size: the window path then deals with it.
+    """
+    with open(path, "rb", buffering=0) as stream:
+        data = stream.read(size + 1)
+    return data if data is not None and len(data) == size else None
 
 
 def _put(
@@ -203,8 +218,7 @@ def _put(
     """One PUT with ``digest``'s proof; the ETag is checked against the MD5 when ``verify``."""
     size = body.length if isinstance(body, FileWindow) else body.nbytes
     extra = dict(digest.headers)
-    if isinstance(body, FileWindow):
-        extra["Content-Length"] = str(size)
+    extra["Content-Length"] = str(size)
     response = client.put_object(bucket, key, body, headers=_merged(headers, extra), payload_hash=digest.payload_hash)
     meter.set_total(size)
     meter.add(size)
