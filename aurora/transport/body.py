@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import sys
 from typing import TYPE_CHECKING, BinaryIO, Iterable, Iterator, Optional, Tuple, cast
 
 from aurora._types import Body
@@ -90,13 +91,13 @@ class _FileBody(BodyPlan):
             self._send_blocks(sock, where)
 
     def _can_sendfile(self, sock: socket.socket) -> bool:
-        import ssl  # already loaded: the connection was opened by aurora.transport.sockets
+        ssl = sys.modules.get("ssl")  # loaded if this is a TLS socket
 
         return (
             self._regular
             and self._start is not None
             and hasattr(os, "sendfile")
-            and not isinstance(sock, ssl.SSLSocket)
+            and (ssl is None or not isinstance(sock, ssl.SSLSocket))
             and "b" in getattr(self._file, "mode", "b")
         )
 

@@ -228,7 +228,7 @@ class Transport:
             return None
         with self._lock:
             if self._tls is None:
-                from aurora.transport.sockets import tls_context
+                from aurora.transport.tls import tls_context
 
                 self._tls = tls_context(self._verify, self._ca_file)
             return self._tls

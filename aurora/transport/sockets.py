@@ -8,19 +8,19 @@ in mid-request.
 
 from __future__ import annotations
 
-import os
 import select
 import socket
-import ssl
-import stat
 import sys
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
-from aurora.errors import ConnectError, ConnectTimeout, InvalidArgumentError, TLSError
+from aurora.errors import ConnectError, ConnectTimeout
 from aurora.transport.http11 import MalformedResponse, RawResponse
 from aurora.transport.proxy import Proxy, join_host_port
 
-__all__ = ["arm_quickack", "is_dropped", "open_socket", "tls_context"]
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = ["arm_quickack", "is_dropped", "open_socket"]
 
 _QUICKACK: Optional[int] = getattr(socket, "TCP_QUICKACK", None) if sys.platform.startswith("linux") else None
 
@@ -42,7 +42,8 @@ def arm_quickack(sock: socket.socket) -> None:
 def is_dropped(sock: socket.socket) -> bool:
     """Whether an idle connection is unusable: closed by the peer or holding stray bytes."""
     try:
-        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        ssl = sys.modules.get("ssl")  # loaded if this is a TLS socket
+        if ssl is not None and isinstance(sock, ssl.SSLSocket) and sock.pending():
             return True
         if hasattr(select, "poll"):
             poller = select.poll()
@@ -52,22 +53,6 @@ def is_dropped(sock: socket.socket) -> bool:
         return bool(readable)
     except (OSError, ValueError):
         return True
-
-
-def tls_context(verify: bool, ca_file: Optional[str]) -> ssl.SSLContext:
-    """A client TLS context: certificate and hostname verified unless ``verify`` is False."""
-    cafile = os.fspath(ca_file) if verify and ca_file is not None else None  # PyPy's ssl takes no os.PathLike
-    try:
-        if cafile is not None and not stat.S_ISREG(os.stat(cafile).st_mode):
-            # OpenSSL would wait for ever on a FIFO
-            raise InvalidArgumentError(f"cannot load the CA file {ca_file!r}: it is not a regular file")
-        context = ssl.create_default_context(cafile=cafile)
-    except (OSError, ssl.SSLError) as exc:
-        raise InvalidArgumentError(f"cannot load the CA file {ca_file!r}: {exc.strerror or exc}") from None
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 def open_socket(
@@ -91,7 +76,9 @@ def open_socket(
         if proxy is not None and tls is not None:
             _tunnel(sock, label, proxy)
         if tls is not None:
-            sock = _handshake(sock, tls, host, label)
+            from aurora.transport.tls import handshake
+
+            sock = handshake(sock, tls, host, label)
         sock.settimeout(read_timeout)
     except BaseException:
         sock.close()
@@ -137,19 +124,3 @@ def _tunnel(sock: socket.socket, label: str, proxy: Proxy) -> None:
         raise ConnectError(
             f"proxy {proxy.label} refused a tunnel to {label}: {raw.status} {raw.reason}", status=raw.status
         )
-
-
-def _handshake(sock: socket.socket, context: ssl.SSLContext, host: str, label: str) -> socket.socket:
-    try:
-        return context.wrap_socket(sock, server_hostname=host)
-    except socket.timeout as exc:
-        raise ConnectTimeout(f"TLS handshake with {label} timed out") from exc
-    except ssl.SSLCertVerificationError as exc:
-        why = exc.verify_message or exc.reason or "verification failed"
-        raise TLSError(f"TLS certificate of {label} was rejected: {why}") from exc
-    except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError) as exc:
-        raise ConnectError(f"{label} closed the connection during the TLS handshake") from exc
-    except ssl.SSLError as exc:
-        raise TLSError(f"TLS handshake with {label} failed: {exc.reason or exc}") from exc
-    except OSError as exc:
-        raise ConnectError(f"connection to {label} failed during the TLS handshake: {exc.strerror or exc}") from exc

@@ -1,8 +1,9 @@
 """What happens on a connection's socket: the request sent, the response read, failures translated.
 
 The pool (:mod:`aurora.transport.connection`) imports this module when it opens
-its first connection, so ``ssl`` and the socket code are loaded by the first
-request, not by making a driver.  Responses are read by
+its first connection, so the socket code is loaded by the first request, not
+by making a driver (and ``ssl`` by the first TLS connection:
+:mod:`aurora.transport.tls`).  Responses are read by
 :mod:`aurora.transport.http11`.  Every ``OSError``, ``ssl`` and parsing
 failure becomes an :mod:`aurora.errors` exception here that names
 the method, path and endpoint, never a header value.
@@ -11,8 +12,8 @@ the method, path and endpoint, never a header value.
 from __future__ import annotations
 
 import socket
-import ssl
-from typing import Callable, NoReturn, Optional, Tuple
+import sys
+from typing import TYPE_CHECKING, Callable, NoReturn, Optional, Tuple
 
 from aurora.config import MAX_RESPONSE_BODY, Timeouts
 from aurora.errors import ProtocolError, ReadTimeout, XMLParseError
@@ -21,17 +22,25 @@ from aurora.transport.http11 import EmptyResponse, MalformedResponse, RawRespons
 from aurora.transport.proxy import Proxy
 from aurora.transport.sockets import arm_quickack, is_dropped, open_socket
 
+if TYPE_CHECKING:
+    import ssl
+
 __all__ = ["BodyStream", "Connection", "NoResponse", "describe", "no_response_error"]
 
-_NO_RESPONSE_ERRORS = (
-    EmptyResponse,
-    ConnectionResetError,
-    ConnectionAbortedError,
-    BrokenPipeError,
-    ssl.SSLEOFError,
-    ssl.SSLZeroReturnError,
-)
-"""Failures that mean the peer closed the connection before answering at all."""
+_NO_RESPONSE_ERRORS = (EmptyResponse, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+"""Failures that mean the peer closed the connection before answering at all (and :func:`_tls_closed`)."""
+
+_SEND_CLOSED_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+"""Failures sending a request that mean the peer closed its end (and :func:`_tls_closed`)."""
+
+
+def _tls_closed(exc: BaseException, *, during_send: bool = False) -> bool:
+    """Whether ``exc`` is TLS's way of saying the peer closed the connection."""
+    ssl = sys.modules.get("ssl")  # a TLS connection has loaded it; without it, no TLS error exists
+    if ssl is None:
+        return False
+    kinds = (ssl.SSLEOFError,) if during_send else (ssl.SSLEOFError, ssl.SSLZeroReturnError)
+    return isinstance(exc, kinds)
 
 
 class NoResponse(Exception):
@@ -78,10 +87,13 @@ class Connection:
             plan.send(self.sock, head, where)
         except socket.timeout as exc:
             raise ReadTimeout(f"{where}: sending the request timed out") from exc
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, ssl.SSLEOFError) as exc:
+        except _SEND_CLOSED_ERRORS as exc:
             send_failure = exc
         except OSError as exc:
-            raise ProtocolError(f"{where}: sending the request failed ({describe(exc)})") from exc
+            if _tls_closed(exc, during_send=True):
+                send_failure = exc
+            else:
+                raise ProtocolError(f"{where}: sending the request failed ({describe(exc)})") from exc
         raw = self._read_head(method, where, send_failure)
         return raw, send_failure is None
 
@@ -98,6 +110,8 @@ class Connection:
             raise ReadTimeout(f"{where}: no response within the read timeout") from exc
         except (MalformedResponse, OSError, ValueError) as exc:
             raw.close()
+            if _tls_closed(exc):
+                raise NoResponse(send_failure or exc) from exc
             raise ProtocolError(f"{where}: malformed response ({describe(exc)})") from exc
         return raw
 
