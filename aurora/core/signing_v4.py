@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Dict, FrozenSet, List, Sequence, Tuple
 
 from aurora.core.credentials import Credentials
@@ -182,12 +183,23 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
-def signing_key(secret_key: str, date_stamp: str, region: str, service: str) -> bytes:
-    """The day-, region- and service-bound key derived from the secret."""
+def _derive_signing_key(secret_key: str, date_stamp: str, region: str, service: str) -> bytes:
     key = _hmac(("AWS4" + secret_key).encode("utf-8"), date_stamp)
     key = _hmac(key, region)
     key = _hmac(key, service)
     return _hmac(key, "aws4_request")
+
+
+# A client signs with one secret, day, region and service for hours on end:
+# the four HMACs of the derivation are done once per combination, not per
+# request.  Bounded, so a rotating credential or many regions cannot grow it;
+# an lru_cache never shows its keys (the secret) in a repr or a log.
+_cached_signing_key = lru_cache(maxsize=16)(_derive_signing_key)
+
+
+def signing_key(secret_key: str, date_stamp: str, region: str, service: str) -> bytes:
+    """The day-, region- and service-bound key derived from the secret (memoised)."""
+    return _cached_signing_key(secret_key, date_stamp, region, service)
 
 
 def signature(signing_key: bytes, string_to_sign: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 import string
@@ -416,6 +417,46 @@ def test_sign_v4_replaces_a_stale_date_header() -> None:
     assert sign_v4(stale, TOKEN_CREDENTIALS, region="r", now=S3_NOW, payload_hash="x") == sign_v4(
         HOST_ONLY, TOKEN_CREDENTIALS, region="r", now=S3_NOW, payload_hash="x"
     )
+
+
+def fresh_signing_key(secret: str, day: str, region: str, service: str) -> bytes:
+    """The AWS derivation written out here, so nothing is memoised."""
+    key = ("AWS4" + secret).encode("utf-8")
+    for part in (day, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return key
+
+
+def test_the_memoised_signing_key_is_a_fresh_derivation_for_each_day_region_and_secret() -> None:
+    """Interleaved days, regions and secrets, each signed twice (the second time
+    from the cache), each give the signature a freshly derived key gives."""
+    first, rotated = Credentials("AKID", "secret/key+with=chars"), Credentials("AKID", "another/secret")
+    day_one, day_two = (
+        datetime(2013, 5, 24, 23, 59, 59, tzinfo=timezone.utc),
+        datetime(2013, 5, 25, tzinfo=timezone.utc),
+    )
+    cases = [
+        (first, day_one, "us-east-1"),
+        (first, day_two, "us-east-1"),
+        (first, day_one, "eu-west-1"),
+        (first, day_two, "eu-west-1"),
+        (rotated, day_one, "us-east-1"),
+    ]
+    request = HOST_ONLY.with_headers({"X-Amz-Meta-A": "b"})
+    seen: Dict[Tuple[str, str, str], str] = {}
+    for _ in range(2):
+        for credentials, now, region in cases:
+            headers = sign_v4(request, credentials, region=region, now=now, payload_hash=EMPTY_SHA256)
+            signed = request.with_headers({name: value for name, value in headers.items() if name != "Authorization"})
+            creq = canonical_request(signed, headers_to_sign(signed), EMPTY_SHA256)
+            fresh = fresh_signing_key(credentials.secret_key, date_stamp(now), region, "s3")
+            assert signing_key(credentials.secret_key, date_stamp(now), region, "s3") == fresh
+            assert headers["Authorization"].endswith(
+                "Signature=" + signature(fresh, string_to_sign(creq, now, region, "s3"))
+            )
+            seen.setdefault((credentials.secret_key, date_stamp(now), region), headers["Authorization"])
+            assert seen[(credentials.secret_key, date_stamp(now), region)] == headers["Authorization"]
+    assert len(set(seen.values())) == len(cases)
 
 
 def test_time_zones_are_converted_to_utc() -> None:
