@@ -87,7 +87,16 @@ def date_stamp(now: datetime) -> str:
 
 def scope(now: datetime, region: str, service: str) -> str:
     """The credential scope ``date/region/service/aws4_request``."""
-    return f"{date_stamp(now)}/{region}/{service}/aws4_request"
+    return _scope(date_stamp(now), region, service)
+
+
+def _scope(day: str, region: str, service: str) -> str:
+    return f"{day}/{region}/{service}/aws4_request"
+
+
+def _day(amz: str) -> str:
+    """The ``date_stamp`` inside an ``amz_date``: what one strftime gave, so no second call."""
+    return amz.partition("T")[0]
 
 
 def normalized_path(path: str) -> str:
@@ -175,8 +184,13 @@ def canonical_request(
 
 def string_to_sign(canonical_request: str, now: datetime, region: str, service: str) -> str:
     """The string the signing key signs: algorithm, time, scope, request hash."""
+    amz = amz_date(now)
+    return _string_to_sign(canonical_request, amz, _scope(_day(amz), region, service))
+
+
+def _string_to_sign(canonical_request: str, amz: str, credential_scope: str) -> str:
     digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
-    return "\n".join([ALGORITHM, amz_date(now), scope(now, region, service), digest])
+    return "\n".join([ALGORITHM, amz, credential_scope, digest])
 
 
 def _hmac(key: bytes, text: str) -> bytes:
@@ -232,7 +246,10 @@ def sign_v4(
     ``X-Amz-Security-Token`` when the credentials have a session token.
     Header values returned replace same-named ones on the request.
     """
-    added = {"X-Amz-Date": amz_date(now)}
+    amz = amz_date(now)
+    day = _day(amz)
+    credential_scope = _scope(day, region, service)
+    added = {"X-Amz-Date": amz}
     if service == "s3":
         added["X-Amz-Content-SHA256"] = payload_hash
     if credentials.session_token:
@@ -242,9 +259,9 @@ def sign_v4(
     creq = canonical_request(
         signed, names, payload_hash, double_encode_path=double_encode_path, normalize_path=normalize_path
     )
-    key = signing_key(credentials.secret_key, date_stamp(now), region, service)
-    sig = signature(key, string_to_sign(creq, now, region, service))
-    added["Authorization"] = authorization_header(credentials.access_key, scope(now, region, service), names, sig)
+    key = signing_key(credentials.secret_key, day, region, service)
+    sig = signature(key, _string_to_sign(creq, amz, credential_scope))
+    added["Authorization"] = authorization_header(credentials.access_key, credential_scope, names, sig)
     return added
 
 
@@ -267,11 +284,13 @@ def presign_v4(
     """
     checked_presign_expires(expires)
     names = headers_to_sign(request)
-    credential_scope = scope(now, region, service)
+    amz = amz_date(now)
+    day = _day(amz)
+    credential_scope = _scope(day, region, service)
     pairs: Tuple[Tuple[str, str], ...] = (
         ("X-Amz-Algorithm", ALGORITHM),
         ("X-Amz-Credential", f"{credentials.access_key}/{credential_scope}"),
-        ("X-Amz-Date", amz_date(now)),
+        ("X-Amz-Date", amz),
         ("X-Amz-Expires", str(expires)),
         ("X-Amz-SignedHeaders", ";".join(names)),
     )
@@ -284,8 +303,8 @@ def presign_v4(
         double_encode_path=double_encode_path,
         normalize_path=normalize_path,
     )
-    key = signing_key(credentials.secret_key, date_stamp(now), region, service)
-    return pairs + (("X-Amz-Signature", signature(key, string_to_sign(creq, now, region, service))),)
+    key = signing_key(credentials.secret_key, day, region, service)
+    return pairs + (("X-Amz-Signature", signature(key, _string_to_sign(creq, amz, credential_scope))),)
 
 
 def post_policy_signature(
