@@ -137,6 +137,10 @@ def canonical_uri(path: str, *, double_encode_path: bool = False, normalize_path
 
 def _header_value(value: str) -> str:
     """A header value trimmed, with inner whitespace runs folded to one space."""
+    if "  " not in value and value.isprintable():
+        # No tab, CR, LF, FF or VT (none is printable) and no two spaces in a
+        # row: every run is one space already, so the regex would change nothing.
+        return value.strip(" ")
     return _WHITESPACE_RUN.sub(" ", value).strip(" ")
 
 

@@ -28,6 +28,7 @@ from aurora.core.signing_v4 import (
     UNSIGNED_HEADERS,
     UNSIGNED_PAYLOAD,
     amz_date,
+    canonical_headers,
     canonical_request,
     canonical_uri,
     date_stamp,
@@ -519,6 +520,17 @@ def test_uri_encode_round_trips(value: str) -> None:
     assert unquote(uri_encode(value)) == value
     assert unquote(uri_encode(value, safe_slash=True)) == value
     assert unquote(encode_path(value)) == value
+
+
+# Whitespace SigV4 folds, whitespace it does not (NBSP, NEL, LS) and characters between.
+HEADER_VALUES = st.text(alphabet=" \t\r\n\f\v\xa0\x85\u2028a,", max_size=12) | st.text(max_size=12)
+
+
+@given(HEADER_VALUES)
+def test_header_values_are_trimmed_and_their_whitespace_runs_folded(value: str) -> None:
+    request = HttpRequest("GET", "/", headers=(("Host", "h"), ("X-Amz-Meta-A", value), ("x-amz-meta-a", value)))
+    expected = re.sub(r"[ \t\r\n\f\v]+", " ", value).strip(" ")
+    assert canonical_headers(request, ("host", "x-amz-meta-a")) == f"host:h\nx-amz-meta-a:{expected},{expected}\n"
 
 
 # Secrets shaped like AWS's (40 base64 characters).  All-hex ones are left out:
