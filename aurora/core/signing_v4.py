@@ -18,7 +18,7 @@ import hmac
 import re
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Dict, FrozenSet, List, Sequence, Tuple
+from typing import AbstractSet, Dict, FrozenSet, Iterable, List, Mapping, Sequence, Tuple
 
 from aurora.core.credentials import Credentials
 from aurora.core.encoding import canonical_query, encode_path, uri_encode
@@ -146,9 +146,18 @@ def _header_value(value: str) -> str:
 
 def canonical_headers(request: HttpRequest, signed_headers: Sequence[str]) -> str:
     """``name:value\\n`` for each signed header; repeated headers joined by ``,``."""
+    return _header_lines(_header_values(request.headers), signed_headers)
+
+
+def _header_values(headers: Iterable[Tuple[str, str]]) -> Dict[str, List[str]]:
+    """Each lower-case header name with its canonical values, in request order."""
     values: Dict[str, List[str]] = {}
-    for name, value in request.headers:
+    for name, value in headers:
         values.setdefault(name.lower(), []).append(_header_value(value))
+    return values
+
+
+def _header_lines(values: Mapping[str, List[str]], signed_headers: Sequence[str]) -> str:
     lines = []
     for name in signed_headers:
         if name not in values:
@@ -159,7 +168,11 @@ def canonical_headers(request: HttpRequest, signed_headers: Sequence[str]) -> st
 
 def headers_to_sign(request: HttpRequest) -> Tuple[str, ...]:
     """Lower-case, sorted names of the request's headers that get signed."""
-    names = {name.lower() for name, _ in request.headers}
+    return _signed_names({name.lower() for name, _ in request.headers})
+
+
+def _signed_names(names: AbstractSet[str]) -> Tuple[str, ...]:
+    """The sorted lower-case ``names`` that get signed; ``host`` must be one."""
     if "host" not in names:
         raise InvalidArgumentError("a request to sign needs a Host header")
     return tuple(sorted(names - UNSIGNED_HEADERS))
@@ -174,12 +187,35 @@ def canonical_request(
     normalize_path: bool = False,
 ) -> str:
     """SigV4's canonical request, the text whose hash is signed."""
+    return _canonical_request(
+        request,
+        request.query,
+        _header_values(request.headers),
+        signed_headers,
+        payload_hash,
+        double_encode_path,
+        normalize_path,
+    )
+
+
+def _canonical_request(
+    request: HttpRequest,
+    query: Iterable[Tuple[str, str]],
+    header_values: Mapping[str, List[str]],
+    signed_headers: Sequence[str],
+    payload_hash: str,
+    double_encode_path: bool,
+    normalize_path: bool,
+) -> str:
+    """:func:`canonical_request` of ``request`` with ``query`` and the headers
+    already lower-cased and canonicalised, so a signer need not copy the request
+    to add its own."""
     return "\n".join(
         [
             request.method.upper(),
             canonical_uri(request.path, double_encode_path=double_encode_path, normalize_path=normalize_path),
-            canonical_query(request.query),
-            canonical_headers(request, signed_headers),
+            canonical_query(query),
+            _header_lines(header_values, signed_headers),
             ";".join(signed_headers),
             payload_hash,
         ]
@@ -258,11 +294,17 @@ def sign_v4(
         added["X-Amz-Content-SHA256"] = payload_hash
     if credentials.session_token:
         added["X-Amz-Security-Token"] = credentials.session_token
-    signed = request.with_headers(added)
-    names = headers_to_sign(signed)
-    creq = canonical_request(
-        signed, names, payload_hash, double_encode_path=double_encode_path, normalize_path=normalize_path
-    )
+    # The headers of request.with_headers(added), each name lower-cased once.
+    replaced = {name.lower() for name in added}
+    values: Dict[str, List[str]] = {}
+    for name, value in request.headers:
+        lowered = name.lower()
+        if lowered not in replaced:
+            values.setdefault(lowered, []).append(_header_value(value))
+    for name, value in added.items():
+        values[name.lower()] = [_header_value(value)]
+    names = _signed_names(values.keys())
+    creq = _canonical_request(request, request.query, values, names, payload_hash, double_encode_path, normalize_path)
     key = signing_key(credentials.secret_key, day, region, service)
     sig = signature(key, _string_to_sign(creq, amz, credential_scope))
     added["Authorization"] = authorization_header(credentials.access_key, credential_scope, names, sig)
@@ -287,7 +329,8 @@ def presign_v4(
     must then send too.  ``X-Amz-Signature`` comes last.
     """
     checked_presign_expires(expires)
-    names = headers_to_sign(request)
+    values = _header_values(request.headers)
+    names = _signed_names(values.keys())
     amz = amz_date(now)
     day = _day(amz)
     credential_scope = _scope(day, region, service)
@@ -300,12 +343,8 @@ def presign_v4(
     )
     if credentials.session_token:
         pairs += (("X-Amz-Security-Token", credentials.session_token),)
-    creq = canonical_request(
-        request.with_query(pairs),
-        names,
-        UNSIGNED_PAYLOAD,
-        double_encode_path=double_encode_path,
-        normalize_path=normalize_path,
+    creq = _canonical_request(
+        request, request.query + pairs, values, names, UNSIGNED_PAYLOAD, double_encode_path, normalize_path
     )
     key = signing_key(credentials.secret_key, day, region, service)
     return pairs + (("X-Amz-Signature", signature(key, _string_to_sign(creq, amz, credential_scope))),)
