@@ -69,15 +69,19 @@ _WHITESPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def _utc(now: datetime) -> datetime:
-    """``now`` in UTC; a naive datetime is taken to be UTC already."""
+    """``now`` in UTC (still aware: only its fields are formatted); a naive datetime is taken to be UTC already."""
     if now.tzinfo is None:
         return now
-    return now.astimezone(timezone.utc).replace(tzinfo=None)
+    return now.astimezone(timezone.utc)
 
 
 def amz_date(now: datetime) -> str:
     """The ``X-Amz-Date`` form of ``now``: ``YYYYMMDDTHHMMSSZ``."""
-    return _utc(now).strftime("%Y%m%dT%H%M%SZ")
+    utc = _utc(now)
+    if utc.year < 1000:  # strftime does not pad such a year on every platform: its answer is the rule
+        return utc.strftime("%Y%m%dT%H%M%SZ")
+    # What strftime gives for any other year, in a third of its time.
+    return "%04d%02d%02dT%02d%02d%02dZ" % (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
 
 
 def date_stamp(now: datetime) -> str:
@@ -95,7 +99,7 @@ def _scope(day: str, region: str, service: str) -> str:
 
 
 def _day(amz: str) -> str:
-    """The ``date_stamp`` inside an ``amz_date``: what one strftime gave, so no second call."""
+    """The ``date_stamp`` inside an ``amz_date``, so that a request formats its time once."""
     return amz.partition("T")[0]
 
 

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from aurora.core import chunked
@@ -520,6 +520,22 @@ def test_uri_encode_round_trips(value: str) -> None:
     assert unquote(uri_encode(value)) == value
     assert unquote(uri_encode(value, safe_slash=True)) == value
     assert unquote(encode_path(value)) == value
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.none() | st.sampled_from([timezone.utc, timezone(timedelta(hours=-5, minutes=-30))]),
+    )
+)
+@example(datetime(999, 12, 31, 23, 59, 59))  # strftime's own year: "999" on glibc
+@example(datetime(999, 12, 31, 20, 0, tzinfo=timezone(timedelta(hours=-5))))
+@example(datetime(1000, 1, 1, tzinfo=timezone.utc))
+def test_amz_date_is_strftime_of_the_utc_time(now: datetime) -> None:
+    utc = now if now.tzinfo is None else now.astimezone(timezone.utc)  # as aurora signed with strftime
+    assert amz_date(now) == utc.strftime("%Y%m%dT%H%M%SZ")
+    assert date_stamp(now) == utc.strftime("%Y%m%d")
 
 
 # Whitespace SigV4 folds, whitespace it does not (NBSP, NEL, LS) and characters between.
