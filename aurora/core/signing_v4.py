@@ -17,7 +17,8 @@ import hashlib
 import hmac
 import re
 from datetime import datetime, timezone
-from typing import Dict, FrozenSet, List, Sequence, Tuple
+from functools import lru_cache
+from typing import AbstractSet, Dict, FrozenSet, Iterable, List, Mapping, Sequence, Tuple
 
 from aurora.core.credentials import Credentials
 from aurora.core.encoding import canonical_query, encode_path, uri_encode
@@ -68,15 +69,19 @@ _WHITESPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def _utc(now: datetime) -> datetime:
-    """``now`` in UTC; a naive datetime is taken to be UTC already."""
+    """``now`` in UTC (still aware: only its fields are formatted); a naive datetime is taken to be UTC already."""
     if now.tzinfo is None:
         return now
-    return now.astimezone(timezone.utc).replace(tzinfo=None)
+    return now.astimezone(timezone.utc)
 
 
 def amz_date(now: datetime) -> str:
     """The ``X-Amz-Date`` form of ``now``: ``YYYYMMDDTHHMMSSZ``."""
-    return _utc(now).strftime("%Y%m%dT%H%M%SZ")
+    utc = _utc(now)
+    if utc.year < 1000:  # strftime does not pad such a year on every platform: its answer is the rule
+        return utc.strftime("%Y%m%dT%H%M%SZ")
+    # What strftime gives for any other year, in a third of its time.
+    return "%04d%02d%02dT%02d%02d%02dZ" % (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
 
 
 def date_stamp(now: datetime) -> str:
@@ -86,7 +91,16 @@ def date_stamp(now: datetime) -> str:
 
 def scope(now: datetime, region: str, service: str) -> str:
     """The credential scope ``date/region/service/aws4_request``."""
-    return f"{date_stamp(now)}/{region}/{service}/aws4_request"
+    return _scope(date_stamp(now), region, service)
+
+
+def _scope(day: str, region: str, service: str) -> str:
+    return f"{day}/{region}/{service}/aws4_request"
+
+
+def _day(amz: str) -> str:
+    """The ``date_stamp`` inside an ``amz_date``, so that a request formats its time once."""
+    return amz.partition("T")[0]
 
 
 def normalized_path(path: str) -> str:
@@ -127,14 +141,27 @@ def canonical_uri(path: str, *, double_encode_path: bool = False, normalize_path
 
 def _header_value(value: str) -> str:
     """A header value trimmed, with inner whitespace runs folded to one space."""
+    if "  " not in value and value.isprintable():
+        # No tab, CR, LF, FF or VT (none is printable) and no two spaces in a
+        # row: every run is one space already, so the regex would change nothing.
+        return value.strip(" ")
     return _WHITESPACE_RUN.sub(" ", value).strip(" ")
 
 
 def canonical_headers(request: HttpRequest, signed_headers: Sequence[str]) -> str:
     """``name:value\\n`` for each signed header; repeated headers joined by ``,``."""
+    return _header_lines(_header_values(request.headers), signed_headers)
+
+
+def _header_values(headers: Iterable[Tuple[str, str]]) -> Dict[str, List[str]]:
+    """Each lower-case header name with its canonical values, in request order."""
     values: Dict[str, List[str]] = {}
-    for name, value in request.headers:
+    for name, value in headers:
         values.setdefault(name.lower(), []).append(_header_value(value))
+    return values
+
+
+def _header_lines(values: Mapping[str, List[str]], signed_headers: Sequence[str]) -> str:
     lines = []
     for name in signed_headers:
         if name not in values:
@@ -145,7 +172,11 @@ def canonical_headers(request: HttpRequest, signed_headers: Sequence[str]) -> st
 
 def headers_to_sign(request: HttpRequest) -> Tuple[str, ...]:
     """Lower-case, sorted names of the request's headers that get signed."""
-    names = {name.lower() for name, _ in request.headers}
+    return _signed_names({name.lower() for name, _ in request.headers})
+
+
+def _signed_names(names: AbstractSet[str]) -> Tuple[str, ...]:
+    """The sorted lower-case ``names`` that get signed; ``host`` must be one."""
     if "host" not in names:
         raise InvalidArgumentError("a request to sign needs a Host header")
     return tuple(sorted(names - UNSIGNED_HEADERS))
@@ -160,12 +191,35 @@ def canonical_request(
     normalize_path: bool = False,
 ) -> str:
     """SigV4's canonical request, the text whose hash is signed."""
+    return _canonical_request(
+        request,
+        request.query,
+        _header_values(request.headers),
+        signed_headers,
+        payload_hash,
+        double_encode_path,
+        normalize_path,
+    )
+
+
+def _canonical_request(
+    request: HttpRequest,
+    query: Iterable[Tuple[str, str]],
+    header_values: Mapping[str, List[str]],
+    signed_headers: Sequence[str],
+    payload_hash: str,
+    double_encode_path: bool,
+    normalize_path: bool,
+) -> str:
+    """:func:`canonical_request` of ``request`` with ``query`` and the headers
+    already lower-cased and canonicalised, so a signer need not copy the request
+    to add its own."""
     return "\n".join(
         [
             request.method.upper(),
             canonical_uri(request.path, double_encode_path=double_encode_path, normalize_path=normalize_path),
-            canonical_query(request.query),
-            canonical_headers(request, signed_headers),
+            canonical_query(query),
+            _header_lines(header_values, signed_headers),
             ";".join(signed_headers),
             payload_hash,
         ]
@@ -174,20 +228,36 @@ def canonical_request(
 
 def string_to_sign(canonical_request: str, now: datetime, region: str, service: str) -> str:
     """The string the signing key signs: algorithm, time, scope, request hash."""
+    amz = amz_date(now)
+    return _string_to_sign(canonical_request, amz, _scope(_day(amz), region, service))
+
+
+def _string_to_sign(canonical_request: str, amz: str, credential_scope: str) -> str:
     digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
-    return "\n".join([ALGORITHM, amz_date(now), scope(now, region, service), digest])
+    return "\n".join([ALGORITHM, amz, credential_scope, digest])
 
 
 def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
-def signing_key(secret_key: str, date_stamp: str, region: str, service: str) -> bytes:
-    """The day-, region- and service-bound key derived from the secret."""
+def _derive_signing_key(secret_key: str, date_stamp: str, region: str, service: str) -> bytes:
     key = _hmac(("AWS4" + secret_key).encode("utf-8"), date_stamp)
     key = _hmac(key, region)
     key = _hmac(key, service)
     return _hmac(key, "aws4_request")
+
+
+# A client signs with one secret, day, region and service for hours on end:
+# the four HMACs of the derivation are done once per combination, not per
+# request.  Bounded, so a rotating credential or many regions cannot grow it;
+# an lru_cache never shows its keys (the secret) in a repr or a log.
+_cached_signing_key = lru_cache(maxsize=16)(_derive_signing_key)
+
+
+def signing_key(secret_key: str, date_stamp: str, region: str, service: str) -> bytes:
+    """The day-, region- and service-bound key derived from the secret (memoised)."""
+    return _cached_signing_key(secret_key, date_stamp, region, service)
 
 
 def signature(signing_key: bytes, string_to_sign: str) -> str:
@@ -220,19 +290,28 @@ def sign_v4(
     ``X-Amz-Security-Token`` when the credentials have a session token.
     Header values returned replace same-named ones on the request.
     """
-    added = {"X-Amz-Date": amz_date(now)}
+    amz = amz_date(now)
+    day = _day(amz)
+    credential_scope = _scope(day, region, service)
+    added = {"X-Amz-Date": amz}
     if service == "s3":
         added["X-Amz-Content-SHA256"] = payload_hash
     if credentials.session_token:
         added["X-Amz-Security-Token"] = credentials.session_token
-    signed = request.with_headers(added)
-    names = headers_to_sign(signed)
-    creq = canonical_request(
-        signed, names, payload_hash, double_encode_path=double_encode_path, normalize_path=normalize_path
-    )
-    key = signing_key(credentials.secret_key, date_stamp(now), region, service)
-    sig = signature(key, string_to_sign(creq, now, region, service))
-    added["Authorization"] = authorization_header(credentials.access_key, scope(now, region, service), names, sig)
+    # The headers of request.with_headers(added), each name lower-cased once.
+    replaced = {name.lower() for name in added}
+    values: Dict[str, List[str]] = {}
+    for name, value in request.headers:
+        lowered = name.lower()
+        if lowered not in replaced:
+            values.setdefault(lowered, []).append(_header_value(value))
+    for name, value in added.items():
+        values[name.lower()] = [_header_value(value)]
+    names = _signed_names(values.keys())
+    creq = _canonical_request(request, request.query, values, names, payload_hash, double_encode_path, normalize_path)
+    key = signing_key(credentials.secret_key, day, region, service)
+    sig = signature(key, _string_to_sign(creq, amz, credential_scope))
+    added["Authorization"] = authorization_header(credentials.access_key, credential_scope, names, sig)
     return added
 
 
@@ -254,26 +333,25 @@ def presign_v4(
     must then send too.  ``X-Amz-Signature`` comes last.
     """
     checked_presign_expires(expires)
-    names = headers_to_sign(request)
-    credential_scope = scope(now, region, service)
+    values = _header_values(request.headers)
+    names = _signed_names(values.keys())
+    amz = amz_date(now)
+    day = _day(amz)
+    credential_scope = _scope(day, region, service)
     pairs: Tuple[Tuple[str, str], ...] = (
         ("X-Amz-Algorithm", ALGORITHM),
         ("X-Amz-Credential", f"{credentials.access_key}/{credential_scope}"),
-        ("X-Amz-Date", amz_date(now)),
+        ("X-Amz-Date", amz),
         ("X-Amz-Expires", str(expires)),
         ("X-Amz-SignedHeaders", ";".join(names)),
     )
     if credentials.session_token:
         pairs += (("X-Amz-Security-Token", credentials.session_token),)
-    creq = canonical_request(
-        request.with_query(pairs),
-        names,
-        UNSIGNED_PAYLOAD,
-        double_encode_path=double_encode_path,
-        normalize_path=normalize_path,
+    creq = _canonical_request(
+        request, request.query + pairs, values, names, UNSIGNED_PAYLOAD, double_encode_path, normalize_path
     )
-    key = signing_key(credentials.secret_key, date_stamp(now), region, service)
-    return pairs + (("X-Amz-Signature", signature(key, string_to_sign(creq, now, region, service))),)
+    key = signing_key(credentials.secret_key, day, region, service)
+    return pairs + (("X-Amz-Signature", signature(key, _string_to_sign(creq, amz, credential_scope))),)
 
 
 def post_policy_signature(

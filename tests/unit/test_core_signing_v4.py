@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 import string
@@ -13,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import unquote
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from aurora.core import chunked
@@ -27,6 +28,7 @@ from aurora.core.signing_v4 import (
     UNSIGNED_HEADERS,
     UNSIGNED_PAYLOAD,
     amz_date,
+    canonical_headers,
     canonical_request,
     canonical_uri,
     date_stamp,
@@ -418,6 +420,46 @@ def test_sign_v4_replaces_a_stale_date_header() -> None:
     )
 
 
+def fresh_signing_key(secret: str, day: str, region: str, service: str) -> bytes:
+    """The AWS derivation written out here, so nothing is memoised."""
+    key = ("AWS4" + secret).encode("utf-8")
+    for part in (day, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return key
+
+
+def test_the_memoised_signing_key_is_a_fresh_derivation_for_each_day_region_and_secret() -> None:
+    """Interleaved days, regions and secrets, each signed twice (the second time
+    from the cache), each give the signature a freshly derived key gives."""
+    first, rotated = Credentials("AKID", "secret/key+with=chars"), Credentials("AKID", "another/secret")
+    day_one, day_two = (
+        datetime(2013, 5, 24, 23, 59, 59, tzinfo=timezone.utc),
+        datetime(2013, 5, 25, tzinfo=timezone.utc),
+    )
+    cases = [
+        (first, day_one, "us-east-1"),
+        (first, day_two, "us-east-1"),
+        (first, day_one, "eu-west-1"),
+        (first, day_two, "eu-west-1"),
+        (rotated, day_one, "us-east-1"),
+    ]
+    request = HOST_ONLY.with_headers({"X-Amz-Meta-A": "b"})
+    seen: Dict[Tuple[str, str, str], str] = {}
+    for _ in range(2):
+        for credentials, now, region in cases:
+            headers = sign_v4(request, credentials, region=region, now=now, payload_hash=EMPTY_SHA256)
+            signed = request.with_headers({name: value for name, value in headers.items() if name != "Authorization"})
+            creq = canonical_request(signed, headers_to_sign(signed), EMPTY_SHA256)
+            fresh = fresh_signing_key(credentials.secret_key, date_stamp(now), region, "s3")
+            assert signing_key(credentials.secret_key, date_stamp(now), region, "s3") == fresh
+            assert headers["Authorization"].endswith(
+                "Signature=" + signature(fresh, string_to_sign(creq, now, region, "s3"))
+            )
+            seen.setdefault((credentials.secret_key, date_stamp(now), region), headers["Authorization"])
+            assert seen[(credentials.secret_key, date_stamp(now), region)] == headers["Authorization"]
+    assert len(set(seen.values())) == len(cases)
+
+
 def test_time_zones_are_converted_to_utc() -> None:
     local = datetime(2013, 5, 24, 2, 0, tzinfo=timezone(timedelta(hours=2)))
     assert amz_date(local) == "20130524T000000Z"
@@ -478,6 +520,33 @@ def test_uri_encode_round_trips(value: str) -> None:
     assert unquote(uri_encode(value)) == value
     assert unquote(uri_encode(value, safe_slash=True)) == value
     assert unquote(encode_path(value)) == value
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.none() | st.sampled_from([timezone.utc, timezone(timedelta(hours=-5, minutes=-30))]),
+    )
+)
+@example(datetime(999, 12, 31, 23, 59, 59))  # strftime's own year: "999" on glibc
+@example(datetime(999, 12, 31, 20, 0, tzinfo=timezone(timedelta(hours=-5))))
+@example(datetime(1000, 1, 1, tzinfo=timezone.utc))
+def test_amz_date_is_strftime_of_the_utc_time(now: datetime) -> None:
+    utc = now if now.tzinfo is None else now.astimezone(timezone.utc)  # as aurora signed with strftime
+    assert amz_date(now) == utc.strftime("%Y%m%dT%H%M%SZ")
+    assert date_stamp(now) == utc.strftime("%Y%m%d")
+
+
+# Whitespace SigV4 folds, whitespace it does not (NBSP, NEL, LS) and characters between.
+HEADER_VALUES = st.text(alphabet=" \t\r\n\f\v\xa0\x85\u2028a,", max_size=12) | st.text(max_size=12)
+
+
+@given(HEADER_VALUES)
+def test_header_values_are_trimmed_and_their_whitespace_runs_folded(value: str) -> None:
+    request = HttpRequest("GET", "/", headers=(("Host", "h"), ("X-Amz-Meta-A", value), ("x-amz-meta-a", value)))
+    expected = re.sub(r"[ \t\r\n\f\v]+", " ", value).strip(" ")
+    assert canonical_headers(request, ("host", "x-amz-meta-a")) == f"host:h\nx-amz-meta-a:{expected},{expected}\n"
 
 
 # Secrets shaped like AWS's (40 base64 characters).  All-hex ones are left out:
