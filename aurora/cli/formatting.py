@@ -6,11 +6,9 @@ Pure functions: times are converted with the process's time zone (as
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Dict, List, Mapping, Optional
 
 from aurora.cli.safetext import json_safe
@@ -40,7 +38,12 @@ def parse_timestamp(text: Optional[str]) -> Optional[float]:
         return None
     value = text.strip()
     try:
-        moment = datetime.fromisoformat(_iso_for_python39(value)) if _ISO.match(value) else parsedate_to_datetime(value)
+        if _ISO.match(value):
+            moment = datetime.fromisoformat(_iso_for_python39(value))
+        else:
+            from email.utils import parsedate_to_datetime  # a header's RFC 1123 time: rarer than a listing's
+
+            moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if moment.tzinfo is None:
@@ -110,6 +113,8 @@ def json_line(value: Dict[str, Any]) -> str:
     Values stay exact: JSON escapes C0 controls itself, and DEL, C1 and bidi
     controls are written as ``\\u`` escapes too, so no raw control reaches the terminal.
     """
+    import json  # only --json output needs it
+
     return json_safe(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
 
 

@@ -9,6 +9,8 @@ like any other usage error.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Any, Optional, Sequence
 
 import aurora
@@ -133,7 +135,9 @@ def _jobs_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _command(commands: Any, common: argparse.ArgumentParser, name: str, summary: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = commands.add_parser(name, parents=[common], help=summary, description=summary)
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, parents=[common], help=summary, description=summary, formatter_class=_plain_help
+    )
     return parser
 
 
@@ -239,17 +243,46 @@ def _add_tag_command(commands: Any, common: argparse.ArgumentParser) -> None:
     tag.add_argument("--json", action="store_true", help="with get: one JSON object")
 
 
+def _help_width() -> int:
+    """The help text's width as argparse picks it (``COLUMNS``, else the terminal, else 80, less 2),
+    without ``shutil``, which argparse would import (with its compression modules) for every run."""
+    global _WIDTH
+    if _WIDTH is None:
+        try:
+            columns = int(os.environ.get("COLUMNS", "0"))
+        except ValueError:
+            columns = 0
+        if columns <= 0:
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 80
+            except (AttributeError, ValueError, OSError):
+                columns = 80
+        _WIDTH = max(columns - 2, 11)
+    return _WIDTH
+
+
+_WIDTH: Optional[int] = None
+
+
+def _plain_help(prog: str) -> argparse.HelpFormatter:
+    return argparse.HelpFormatter(prog, width=_help_width())
+
+
+def _raw_help(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, width=_help_width())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``aurora`` parser with every command."""
     parser = argparse.ArgumentParser(
         prog="aurora",
         description="S3 object storage from the command line (aws s3 conventions).",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_raw_help,
     )
     parser.add_argument("--version", action="version", version="aurora %s" % aurora.__version__)
     _add_global(parser, suppress=False)
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=_plain_help)
     _add_global(common, suppress=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True

@@ -2,12 +2,15 @@
 
 ETags are kept as the server sent them minus the surrounding quotes.
 Timestamps are kept as the ISO-8601 strings the server sent.
+
+They are named tuples: making one is several times cheaper than making a
+frozen dataclass (a listing makes one per key), and defining the thirteen
+of them costs a tenth of what the dataclass machinery costs at start-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 __all__ = [
     "BucketInfo",
@@ -26,14 +29,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class BucketInfo:
+class BucketInfo(NamedTuple):
     name: str
     creation_date: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class ObjectInfo:
+class ObjectInfo(NamedTuple):
     key: str
     size: int
     etag: str
@@ -43,8 +44,7 @@ class ObjectInfo:
     owner_name: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class ListObjectsResult:
+class ListObjectsResult(NamedTuple):
     """One page of ListObjects (V1 or V2)."""
 
     objects: Tuple[ObjectInfo, ...] = ()
@@ -56,8 +56,7 @@ class ListObjectsResult:
     prefix: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class MultipartUploadInfo:
+class MultipartUploadInfo(NamedTuple):
     key: str
     upload_id: str
     initiated: Optional[str] = None
@@ -68,8 +67,7 @@ class MultipartUploadInfo:
     storage_class: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class ListMultipartUploadsResult:
+class ListMultipartUploadsResult(NamedTuple):
     uploads: Tuple[MultipartUploadInfo, ...] = ()
     common_prefixes: Tuple[str, ...] = ()
     is_truncated: bool = False
@@ -77,15 +75,13 @@ class ListMultipartUploadsResult:
     next_upload_id_marker: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class InitiateMultipartResult:
+class InitiateMultipartResult(NamedTuple):
     bucket: str
     key: str
     upload_id: str
 
 
-@dataclass(frozen=True)
-class CompleteMultipartResult:
+class CompleteMultipartResult(NamedTuple):
     location: Optional[str]
     bucket: Optional[str]
     key: Optional[str]
@@ -93,31 +89,27 @@ class CompleteMultipartResult:
     version_id: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class PartInfo:
+class PartInfo(NamedTuple):
     part_number: int
     etag: str
     size: int = 0
     last_modified: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class ListPartsResult:
+class ListPartsResult(NamedTuple):
     parts: Tuple[PartInfo, ...] = ()
     is_truncated: bool = False
     next_part_number_marker: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class CopyResult:
+class CopyResult(NamedTuple):
     """CopyObject or UploadPartCopy answer."""
 
     etag: str
     last_modified: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class ErrorDocument:
+class ErrorDocument(NamedTuple):
     """An S3 ``<Error>`` body."""
 
     code: Optional[str] = None
@@ -127,17 +119,15 @@ class ErrorDocument:
     resource: Optional[str] = None
     bucket_name: Optional[str] = None
     key: Optional[str] = None
-    extra: Tuple[Tuple[str, str], ...] = field(default=())
+    extra: Tuple[Tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class DeleteError:
+class DeleteError(NamedTuple):
     key: str
     code: Optional[str] = None
     message: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class DeleteObjectsResult:
+class DeleteObjectsResult(NamedTuple):
     deleted: Tuple[str, ...] = ()
     errors: Tuple[DeleteError, ...] = ()

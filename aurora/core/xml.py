@@ -42,7 +42,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Callable, List, Optional, Tuple
 from urllib.parse import unquote_plus
 
@@ -208,13 +207,20 @@ def _timestamp(value: Optional[str]) -> Optional[str]:
         return value
     text = value.strip()
     try:
-        moment = _iso_moment(text) or parsedate_to_datetime(text)
+        moment = _iso_moment(text) or _rfc_moment(text)
         if moment.tzinfo is None:  # RFC 850's "-0000" and offset-less ISO forms mean UTC
             moment = moment.replace(tzinfo=timezone.utc)
         moment = moment.astimezone(timezone.utc)
     except (TypeError, ValueError, OverflowError, IndexError):
         return value
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+
+
+def _rfc_moment(text: str) -> datetime:
+    """An RFC 1123 (or 850, or asctime) time, as ``email.utils`` reads it."""
+    from email.utils import parsedate_to_datetime  # with calendar and more: only for the rare non-ISO time
+
+    return parsedate_to_datetime(text)
 
 
 def _iso_moment(text: str) -> Optional[datetime]:

@@ -14,7 +14,6 @@ import random as _random
 import re
 import threading
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
@@ -674,7 +673,7 @@ class S3Client:
             raise error_from_response(
                 status=500, reason="", body=content, method="POST", bucket=bucket, key=key, upload_id=upload_id
             )
-        return replace(parse_complete_multipart(content), version_id=response.headers.get("x-amz-version-id"))
+        return parse_complete_multipart(content)._replace(version_id=response.headers.get("x-amz-version-id"))
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         self.request("DELETE", bucket, key, query=(("uploadId", upload_id),), upload_id=upload_id)

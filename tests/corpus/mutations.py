@@ -161,7 +161,11 @@ dates_offset = _dates(_east)
 
 
 def _replace_fields(value: Any, change: Callable[[str, Any], Any]) -> Any:
-    """``value`` with every dataclass field (recursively, through tuples) passed through ``change``."""
+    """``value`` with every model field (recursively, through tuples) passed through ``change``."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a model: a named tuple
+        model: Any = value
+        updates = {name: change(name, _replace_fields(getattr(model, name), change)) for name in model._fields}
+        return model._replace(**updates)
     if isinstance(value, tuple):
         return tuple(_replace_fields(item, change) for item in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
