@@ -7,17 +7,34 @@ to drop it would add several milliseconds to making a driver, so :class:`Log`
 passes DEBUG and INFO records on only once the program has imported
 ``logging``; from then on they go to ``logging.getLogger(name)`` as usual.  A
 warning is always passed on: ``logging`` shows it even when not configured.
+
+The ``aurora`` command, which shows warnings as its own one-line messages and
+nothing else unless ``--debug``, routes them with :func:`route_warnings`
+instead of importing and configuring ``logging`` for every run.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 if TYPE_CHECKING:
     import logging
 
-__all__ = ["Log"]
+__all__ = ["Log", "route_warnings"]
+
+_warnings_to: Optional[Callable[[str], None]] = None
+
+
+def route_warnings(sink: Optional[Callable[[str], None]]) -> Optional[Callable[[str], None]]:
+    """Send every aurora warning's text to ``sink`` instead of ``logging`` (None: to ``logging`` again).
+
+    Returns the previous sink, to restore.  While a sink is set, DEBUG and INFO
+    records are dropped.
+    """
+    global _warnings_to
+    previous, _warnings_to = _warnings_to, sink
+    return previous
 
 
 class Log:
@@ -30,15 +47,19 @@ class Log:
         self._logger: Optional[logging.Logger] = None
 
     def debug(self, msg: str, *args: object) -> None:
-        if "logging" in sys.modules:
+        if _warnings_to is None and "logging" in sys.modules:
             self._get().debug(msg, *args, stacklevel=2)
 
     def info(self, msg: str, *args: object) -> None:
-        if "logging" in sys.modules:
+        if _warnings_to is None and "logging" in sys.modules:
             self._get().info(msg, *args, stacklevel=2)
 
     def warning(self, msg: str, *args: object) -> None:
-        self._get().warning(msg, *args, stacklevel=2)
+        sink = _warnings_to
+        if sink is not None:
+            sink(msg % args if args else msg)
+        else:
+            self._get().warning(msg, *args, stacklevel=2)
 
     def _get(self) -> logging.Logger:
         if self._logger is None:
