@@ -70,12 +70,8 @@ class Tools:
         if tool == "aws":
             words = {"cp_r": ["cp", "--recursive"], "cp": ["cp"], "sync": ["sync"], "rm_r": ["rm", "--recursive"]}
             words["ls"] = ["ls"]
-            return (
-                [self.aws, "--endpoint-url", self.endpoint, "s3"]
-                + words[verb]
-                + _args(source, destination)
-                + ["--only-show-errors"]
-            )
+            quiet = [] if verb == "ls" else ["--only-show-errors"]  # ls has no such option
+            return [self.aws, "--endpoint-url", self.endpoint, "s3"] + words[verb] + _args(source, destination) + quiet
         glob = (lambda text: text.rstrip("/") + "/*") if verb in ("cp_r", "rm_r") else (lambda text: text)
         words = {"cp_r": ["cp"], "cp": ["cp"], "sync": ["sync"], "rm_r": ["rm"], "ls": ["ls"]}
         if verb == "ls":

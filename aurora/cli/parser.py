@@ -9,6 +9,7 @@ like any other usage error.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from typing import Any, Optional, Sequence
@@ -243,25 +244,20 @@ def _add_tag_command(commands: Any, common: argparse.ArgumentParser) -> None:
     tag.add_argument("--json", action="store_true", help="with get: one JSON object")
 
 
+@functools.lru_cache(maxsize=1)
 def _help_width() -> int:
     """The help text's width as argparse picks it (``COLUMNS``, else the terminal, else 80, less 2),
     without ``shutil``, which argparse would import (with its compression modules) for every run."""
-    global _WIDTH
-    if _WIDTH is None:
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
         try:
-            columns = int(os.environ.get("COLUMNS", "0"))
-        except ValueError:
-            columns = 0
-        if columns <= 0:
-            try:
-                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 80
-            except (AttributeError, ValueError, OSError):
-                columns = 80
-        _WIDTH = max(columns - 2, 11)
-    return _WIDTH
-
-
-_WIDTH: Optional[int] = None
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 80
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max(columns - 2, 11)
 
 
 def _plain_help(prog: str) -> argparse.HelpFormatter:

@@ -32,7 +32,7 @@ TEMP_PREFIX = RESERVED_PREFIX + "tmp-"
 NAME_MAX = 255
 RECORD_FIELDS = (("md5", str), ("content_type", str), ("meta_data", dict), ("extra", dict), ("identity", list))
 EXTRA_FIELDS = ("cache_control", "content_disposition", "content_encoding", "content_language", "expires")
-ATTEMPTS = 8  # a folder pruned by a concurrent delete is re-created this many times
+ATTEMPTS = 100  # a folder pruned by a concurrent delete is re-created at most this many times (a bound, not a budget)
 LOCKS = tuple(threading.Lock() for _ in range(64))
 SEPARATORS = tuple(sep for sep in {os.sep, os.altsep or os.sep} if sep != "/")
 
