@@ -23,3 +23,25 @@ def test_the_walk_is_in_key_order_where_a_folder_sorts_as_its_name_and_a_slash(t
 
 def test_a_missing_folder_has_no_files(tmp_path: Path) -> None:
     assert list(walk_sorted(str(tmp_path / "missing"))) == []
+
+
+def test_cp_r_walks_files_in_name_order_with_sizes_following_file_links_but_not_folder_links(tmp_path: Path) -> None:
+    from aurora.cli.copying import _local_files
+
+    root = tmp_path / "src"
+    (root / "b" / "deep").mkdir(parents=True)
+    (root / "a.txt").write_bytes(b"12")
+    (root / "b" / "deep" / "z").write_bytes(b"")
+    (root / "b" / "y").write_bytes(b"123")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret").write_bytes(b"x")
+    (root / "c-link").symlink_to(root / "a.txt")
+    (root / "d-folder-link").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (root / "e-dangling").symlink_to(tmp_path / "nowhere")
+    found = [(path[len(str(root)) :], name, size) for path, name, size in _local_files(str(root))]
+    assert found == [
+        ("/a.txt", "a.txt", 2),
+        ("/c-link", "c-link", 2),
+        ("/b/y", "b/y", 3),
+        ("/b/deep/z", "b/deep/z", 0),
+    ]

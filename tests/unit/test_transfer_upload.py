@@ -399,3 +399,42 @@ def test_a_fifo_is_uploaded_as_a_stream(tmp_path: Path) -> None:
     result = upload_file(client, BUCKET, KEY, fifo, config=config())
     thread.join()
     assert client.objects[KEY] == data and result.part_count == 0
+
+
+def test_a_file_within_one_read_buffer_is_opened_once_and_sent_from_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "small.bin"
+    data = payload(3000)
+    path.write_bytes(data)
+    opened: List[str] = []
+    real_open = open
+
+    def counting_open(file: object, *args: object, **kwargs: object) -> object:
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", counting_open)
+    client = FakeS3()
+    result = upload_file(client, BUCKET, KEY, path, config=config(io_chunk_size=4096))
+    assert opened == [str(path)] and client.objects[KEY] == data
+    assert result.md5_hex == hashlib.md5(data).hexdigest()
+
+
+def test_a_small_file_that_changes_size_before_it_is_read_goes_through_the_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "small.bin"
+    path.write_bytes(payload(3000))
+    grown = payload(3000) + b"more"
+    real_size = upload_module._regular_file_size
+
+    def size_then_grow(target: Path) -> Optional[int]:
+        size = real_size(target)
+        path.write_bytes(grown)  # the file changes between the stat and the read
+        return size
+
+    monkeypatch.setattr(upload_module, "_regular_file_size", size_then_grow)
+    client = FakeS3()
+    result = upload_file(client, BUCKET, KEY, path, config=config(io_chunk_size=4096))
+    assert client.objects[KEY] == grown[:3000] and result.size == 3000  # the size it had when the upload began
