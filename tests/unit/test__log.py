@@ -16,6 +16,13 @@ from aurora._log import Log, route_warnings
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_fresh(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by a fresh interpreter without site hooks, with aurora from this tree."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-S", "-c", script], env=env, capture_output=True, text=True, check=True)
+
+
 def test_records_go_to_the_named_logger_with_the_callers_place(caplog: pytest.LogCaptureFixture) -> None:
     log = Log("aurora.test")
     caplog.set_level(logging.DEBUG, logger="aurora.test")
@@ -45,9 +52,7 @@ def test_debug_and_info_import_nothing_until_the_program_imports_logging() -> No
         "log.warning('shown %s', 3)\n"
         "assert 'logging' in sys.modules\n"
     )
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run([sys.executable, "-S", "-c", script], env=env, capture_output=True, text=True, check=True)
+    done = run_fresh(script)
     assert done.stderr.strip() == "shown 3"  # logging's last resort shows an unconfigured warning
 
 
@@ -80,7 +85,5 @@ def test_the_command_shows_warnings_without_importing_logging() -> None:
         "assert 'logging' not in sys.modules, sorted(sys.modules)\n"
         "print(repr(stream.getvalue()))\n"
     )
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
-    env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run([sys.executable, "-S", "-c", script], env=env, capture_output=True, text=True, check=True)
+    done = run_fresh(script)
     assert done.stdout.strip() == repr("aurora: warning: careful: x\\x1b[2J\n")
