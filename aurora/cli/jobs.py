@@ -59,13 +59,16 @@ Submit = Callable[[Callable[[], object], Optional[int]], None]
 class TotalProgress:
     """The one progress line of a many-file run: files done of those seen, bytes, rate and ETA.
 
-    Drawn on ``session.err`` when ``draw`` is true (a terminal, not ``--quiet``);
-    its counters are kept either way.  Callers hold ``session.lock``.
+    Drawn on ``session.err`` when ``draw`` is true (a terminal, not ``--quiet``).
+    Only that line reads the counters, so they are kept only then
+    (:attr:`counting`): a quiet run's jobs take no lock for them.  Callers hold
+    ``session.lock``.
     """
 
     def __init__(self, session: Session, draw: bool, clock: Callable[[], float] = time.monotonic) -> None:
         self._session = session
         self._draw = draw
+        self.counting = draw
         self._clock = clock
         self._rate = RateMeter()
         self._last_draw: Optional[float] = None
@@ -180,6 +183,8 @@ class JobRunner:
         return meter
 
     def add_bytes(self, count: int) -> None:
+        if not self.progress.counting:
+            return
         with self._session.lock:
             self.progress.bytes_done += count
             self.progress.redraw()
@@ -196,9 +201,10 @@ class JobRunner:
         if self.interrupted:
             self._slots.release()
             raise KeyboardInterrupt
-        with self._session.lock:
-            self.progress.files_seen += 1
-            self.progress.bytes_seen += size or 0
+        if self.progress.counting:
+            with self._session.lock:
+                self.progress.files_seen += 1
+                self.progress.bytes_seen += size or 0
         try:
             future: Future[None] = self._pool.submit(self._run, work, size or 0)
         except BaseException:
@@ -220,12 +226,13 @@ class JobRunner:
         finally:
             if large:
                 self._large.release()
-            meter: Optional[_JobMeter] = self._local.meter
-            reported = meter.reported if meter is not None else 0
-            with self._session.lock:
-                self.progress.files_done += 1
-                self.progress.bytes_done += max(size - reported, 0)
-                self.progress.redraw()
+            if self.progress.counting:
+                meter: Optional[_JobMeter] = self._local.meter
+                reported = meter.reported if meter is not None else 0
+                with self._session.lock:
+                    self.progress.files_done += 1
+                    self.progress.bytes_done += max(size - reported, 0)
+                    self.progress.redraw()
 
 
 @contextmanager
