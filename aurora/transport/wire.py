@@ -189,19 +189,8 @@ class BodyStream:
             self._fail(exc)
         if len(data) > limit:
             self._refuse_larger_than(limit, None)
-        if not self._raw.isclosed():
-            self._read_end(limit)
-        self._check_complete()
+        self._check_complete()  # a read that stops short of ``limit + 1`` has reached the end and closed
         return data
-
-    def _read_end(self, limit: int) -> None:
-        """The end of a body framed by the close, noticed on one more read."""
-        try:
-            rest = self._raw.read(1)
-        except BaseException as exc:
-            self._fail(exc)
-        if rest:
-            self._refuse_larger_than(limit, None)
 
     def _refuse_larger_than(self, limit: int, length: Optional[int]) -> NoReturn:
         self._raw.close()
