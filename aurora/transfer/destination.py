@@ -82,8 +82,12 @@ class LocalTargets:
     ten ``stat`` calls a file; here a folder that :meth:`make_parent` made or
     found, and found to be its own real location, is trusted for the rest of
     the run (a key below it is lexically inside its root, so it is inside in
-    reality too).  Safe to share between threads.
+    reality too).  Safe to share between threads.  At most :attr:`MAX_FOLDERS`
+    folders are remembered (a listing of keys in a million folders must not
+    grow memory with them): past that, the memory starts afresh.
     """
+
+    MAX_FOLDERS = 4096
 
     def __init__(self) -> None:
         self._bases: Dict[str, str] = {}
@@ -108,4 +112,6 @@ class LocalTargets:
         folder = os.path.dirname(os.path.abspath(path))
         if folder not in self._ready:
             make_parent(path)
+            if len(self._ready) >= self.MAX_FOLDERS:
+                self._ready.clear()
             self._ready[folder] = True

@@ -96,3 +96,13 @@ def test_local_targets_check_each_folder_once(dest: Path, monkeypatch: pytest.Mo
 def test_local_targets_make_parent_still_refuses_a_linked_folder(dest: Path) -> None:
     with pytest.raises(InvalidArgumentError, match="symlink"):
         LocalTargets().make_parent(str(dest / "out" / "file"))
+
+
+def test_local_targets_remember_a_bounded_number_of_folders(dest: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(LocalTargets, "MAX_FOLDERS", 3)
+    targets = LocalTargets()
+    for index in range(10):
+        target = targets.path_of(str(dest), "f%d/x" % index)
+        targets.make_parent(target)
+        assert len(targets._ready) <= 3
+    assert targets.path_of(str(dest), "f9/y") == str(dest.resolve() / "f9" / "y")
