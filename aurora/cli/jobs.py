@@ -3,9 +3,11 @@
 The command walks its source (a folder, a listing) in the main thread and
 hands each operation to :meth:`JobRunner.submit`; up to ``jobs`` run at once
 on worker threads sharing the session's one driver and its connection pool.
-``submit`` blocks while ``2 x jobs`` operations are waiting or running, so the
-walk runs only a little ahead of the transfers: the first transfer starts
-before the listing ends, and memory does not grow with the number of keys.
+``submit`` blocks once ``4 x jobs`` operations are waiting or running, until
+they are down to ``2 x jobs`` (so the walk wakes once per ``2 x jobs``
+finished operations, not once per operation), so the walk runs only a little
+ahead of the transfers: the first transfer starts before the listing ends,
+and memory does not grow with the number of keys.
 
 Bytes in flight: a small object is streamed from its file or into a temporary
 file, so a running operation holds about one socket buffer and one
@@ -35,19 +37,18 @@ restores the default handler, so a third one interrupts at once.
 
 from __future__ import annotations
 
+import queue
 import signal
 import threading
 import time
 from contextlib import contextmanager
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Type
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Type
 
 from aurora.cli.parser import DEFAULT_JOBS
 from aurora.cli.progress import RateMeter, render_progress
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     from aurora.cli.session import Session
 
 __all__ = ["JobRunner", "TotalProgress", "Submit", "run_concurrently"]
@@ -122,6 +123,60 @@ class _JobMeter:
         """Nothing to wipe: the total line stays until the run ends."""
 
 
+class _Workers:
+    """Up to ``count`` threads running queued calls, one started with each of the first ``count`` calls.
+
+    Not ``concurrent.futures``: a call here needs no future, done-callback or
+    idle-thread bookkeeping (about a third of the cost of handing a small
+    object's job to a thread), and a run need not import it (with ``logging``).
+    A call must not raise: what escapes it is dropped, as a future nobody
+    reads would drop it.
+    """
+
+    def __init__(self, count: int, name: str) -> None:
+        self._count = count
+        self._name = name
+        self._calls: queue.SimpleQueue[Optional[Callable[[], None]]] = queue.SimpleQueue()
+        self._threads: List[threading.Thread] = []
+
+    def put(self, call: Callable[[], None]) -> None:
+        """Queue ``call`` (a thread that cannot start raises before it is queued)."""
+        if len(self._threads) < self._count:
+            thread = threading.Thread(target=self._work, name="%s-%d" % (self._name, len(self._threads)))
+            thread.start()
+            self._threads.append(thread)
+        self._calls.put(call)
+
+    def drop_waiting(self) -> List[Callable[[], None]]:
+        """Take back the calls no thread has started."""
+        dropped: List[Callable[[], None]] = []
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                return dropped
+            if call is not None:
+                dropped.append(call)
+
+    def join(self) -> None:
+        """Let the threads finish what is queued, then end them and wait."""
+        for _ in self._threads:
+            self._calls.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self) -> None:
+        calls = self._calls
+        while True:
+            call = calls.get()
+            if call is None:
+                return
+            try:
+                call()
+            except BaseException:  # noqa: BLE001, S110 - see the class docstring
+                pass
+
+
 class JobRunner:
     """Runs operations ``jobs`` at once (see the module docstring); a context manager.
 
@@ -133,12 +188,12 @@ class JobRunner:
     """
 
     def __init__(self, session: Session, jobs: int, large: int) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self._session = session
         self._large_from = large
-        self._pool: ThreadPoolExecutor = ThreadPoolExecutor(jobs, thread_name_prefix="aurora-job")
-        self._slots = threading.BoundedSemaphore(2 * jobs)
+        self._pool = _Workers(jobs, "aurora-job")
+        self._backlog = threading.Condition(threading.Lock())
+        self._pending = 0  # operations submitted and not finished
+        self._high, self._low = 4 * jobs, 2 * jobs
         self._large = threading.Semaphore(1)
         self._local = threading.local()
         self.stopping = threading.Event()
@@ -165,10 +220,13 @@ class JobRunner:
         try:
             if error is not None:
                 self.stopping.set()
-            self._pool.shutdown(wait=True, cancel_futures=error is not None or self.interrupted)
+            if error is not None or self.interrupted:
+                self._cancel_waiting()
+            self._pool.join()
         except BaseException:
             self.stopping.set()  # an interrupt while waiting: stop the workers, then wait again
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._cancel_waiting()
+            self._pool.join()
             raise
         finally:
             if self._previous_handler is not None:
@@ -176,6 +234,16 @@ class JobRunner:
             self._session.end_jobs()
         if self.interrupted and error is None:
             raise KeyboardInterrupt
+
+    def _cancel_waiting(self) -> None:
+        self._finished(len(self._pool.drop_waiting()))
+
+    def _finished(self, count: int) -> None:
+        """``count`` operations ended (or never ran): wake the walk when the backlog is down to its low mark."""
+        with self._backlog:
+            self._pending -= count
+            if self._pending <= self._low:
+                self._backlog.notify()
 
     def _meter(self, label: str) -> _JobMeter:
         meter = _JobMeter(self)
@@ -195,26 +263,33 @@ class JobRunner:
         ``work`` reports its own outcome (a line, or an error through
         ``session.fail``) and raises only ``KeyboardInterrupt``.
         """
-        while not self._slots.acquire(timeout=0.5):
+        with self._backlog:
+            if self._pending >= self._high:
+                while self._pending > self._low:
+                    if self.interrupted:
+                        raise KeyboardInterrupt
+                    self._backlog.wait(0.5)
             if self.interrupted:
                 raise KeyboardInterrupt
-        if self.interrupted:
-            self._slots.release()
-            raise KeyboardInterrupt
+            self._pending += 1
         if self.progress.counting:
             with self._session.lock:
                 self.progress.files_seen += 1
                 self.progress.bytes_seen += size or 0
         try:
-            future: Future[None] = self._pool.submit(self._run, work, size or 0)
+            self._pool.put(lambda: self._run(work, size or 0))
         except BaseException:
-            self._slots.release()
+            self._finished(1)
             raise
-        future.add_done_callback(lambda _: self._slots.release())
 
     def _run(self, work: Callable[[], object], size: int) -> None:
-        if self.stopping.is_set():
-            return
+        try:
+            if not self.stopping.is_set():
+                self._run_one(work, size)
+        finally:
+            self._finished(1)
+
+    def _run_one(self, work: Callable[[], object], size: int) -> None:
         large = size >= self._large_from
         if large:
             self._large.acquire()
