@@ -86,6 +86,7 @@ from aurora.drivers.local_files import (
     span,
     unlink_quietly,
 )
+from aurora.drivers.mime import guessed_type
 from aurora.errors import (
     AuroraError,
     ContainerAlreadyExistsError,
@@ -392,9 +393,7 @@ class LocalStorageDriver(StorageDriver):
                     digest.update(block)
         except OSError as error:
             raise self._os_error(error, container_name, key, "read") from None
-        import mimetypes  # on first use, not when a driver is made
-
-        content_type = mimetypes.guess_type(key)[0] or DEFAULT_CONTENT_TYPE
+        content_type = guessed_type(key) or DEFAULT_CONTENT_TYPE
         return info, {"md5": digest.hexdigest(), "content_type": content_type, "meta_data": {}, "extra": {}}
 
     def _object(self, container: Container, key: str, info: os.stat_result, record: Record) -> Object:
@@ -586,9 +585,7 @@ class LocalStorageDriver(StorageDriver):
         meta = extra.get("meta_data") or {}
         if not isinstance(meta, dict) or not all(isinstance(name, str) and name for name in meta):
             raise InvalidArgumentError("extra['meta_data'] must map non-empty names to values")
-        import mimetypes
-
-        content_type = extra.get("content_type") or mimetypes.guess_type(file_path or key)[0]
+        content_type = extra.get("content_type") or guessed_type(file_path or key)
         return {
             "content_type": str(content_type or DEFAULT_CONTENT_TYPE),
             "meta_data": {name: str(value) for name, value in meta.items()},

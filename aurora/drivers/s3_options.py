@@ -13,7 +13,6 @@ are refused rather than sent without the checksum the caller asked for.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import dataclasses
 import os
@@ -22,8 +21,10 @@ import zlib
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, TypedDict, Union
 
 from aurora.config import Config, Timeouts
+from aurora.core.encoding import base64_text
 from aurora.core.limits import ADDRESSING_STYLES, MAX_PRESIGN_EXPIRES
 from aurora.drivers.base import DEFAULT_CONTENT_TYPE
+from aurora.drivers.mime import guessed_type
 from aurora.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ def _key_bytes(key: KeyMaterial) -> bytes:
             "ex_sse_customer_key must be 32 bytes or their base64 text, not a %s" % type(key).__name__
         )
     try:
+        import base64  # for an SSE-C key given as text only
+
         raw = base64.b64decode(key, validate=True)
     except (binascii.Error, ValueError):
         raw = b""
@@ -113,8 +116,8 @@ def sse_customer_headers(key: KeyMaterial) -> Dict[str, str]:
     raw = _key_bytes(key)
     return {
         SSE_C_PREFIX + "algorithm": "AES256",
-        SSE_C_PREFIX + "key": base64.b64encode(raw).decode("ascii"),
-        SSE_C_PREFIX + "key-MD5": base64.b64encode(hashlib.md5(raw).digest()).decode("ascii"),
+        SSE_C_PREFIX + "key": base64_text(raw),
+        SSE_C_PREFIX + "key-MD5": base64_text(hashlib.md5(raw).digest()),
     }
 
 
@@ -150,7 +153,7 @@ class ChecksumHasher:
     def value(self) -> str:
         """Base64 of the SHA-256 digest, or of the CRC32 as 4 big-endian bytes."""
         digest = self._sha.digest() if self._sha is not None else (self._crc & 0xFFFFFFFF).to_bytes(4, "big")
-        return base64.b64encode(digest).decode("ascii")
+        return base64_text(digest)
 
     def headers(self) -> Dict[str, str]:
         """``x-amz-checksum-<alg>`` and the ``x-amz-sdk-checksum-algorithm`` that names it."""
@@ -255,11 +258,9 @@ def object_headers(
     """
     options: Mapping[str, Any] = extra or {}
     out: Dict[str, str] = dict(headers or {})
-    import mimetypes  # on first use, not when a driver is made
-
     given_type = _pop_header(out, "Content-Type")
     name = file_path or object_name
-    content_type = options.get("content_type") or given_type or mimetypes.guess_type(name)[0]
+    content_type = options.get("content_type") or given_type or guessed_type(name)
     if strict and not content_type:
         raise ContentTypeUnknownError(
             'File content-type could not be guessed for "%s" and no content_type value is provided' % (name,)
