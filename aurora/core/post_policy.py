@@ -19,12 +19,12 @@ day's signing key, SigV2 with HMAC-SHA1 of the secret.
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from aurora.core.credentials import Credentials
+from aurora.core.encoding import base64_text
 from aurora.core.limits import checked_presign_expires
 from aurora.core.signing_v2 import signature_v2
 from aurora.core.signing_v4 import (
@@ -106,7 +106,7 @@ def expiration(now: datetime, expires: int) -> str:
 def policy_document(expires_at: str, conditions: Sequence[Condition]) -> str:
     """The base64 policy: JSON with ``expiration`` first, as boto3 writes it."""
     text = json.dumps({"expiration": expires_at, "conditions": list(conditions)})
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return base64_text(text.encode("utf-8"))
 
 
 def policy_signature(

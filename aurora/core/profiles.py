@@ -44,7 +44,6 @@ values.  Secrets never appear in a repr or an error message.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Tuple
 
@@ -81,6 +80,7 @@ _UNSUPPORTED_FIRST = ("role_arn", "web_identity_token_file", "sso_session", "sso
 _UNSUPPORTED_LAST = ("credential_process",)
 
 _HOST_NAME = re.compile(r"^[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$")
+_PLAIN_URL = re.compile(r"(https?)://([A-Za-z0-9_.-]+)(?::([0-9]{1,5}))?(/?)\Z", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,8 @@ def _named_sections(ini: Ini, kind: str) -> Dict[str, Section]:
         if not key.startswith(kind):
             continue
         try:
+            import shlex  # only when a file has sections to read
+
             parts = shlex.split(key)
         except ValueError:
             continue
@@ -415,6 +417,9 @@ def parse_endpoint_url(url: str) -> Tuple[bool, str, Optional[int], str]:
     Raises:
         InvalidArgumentError: naming the URL (any user info replaced by ``***``).
     """
+    plain = _plain_endpoint(url)
+    if plain is not None:
+        return plain
     problem = _endpoint_problem(url)
     if problem is not None:
         raise InvalidArgumentError("invalid endpoint URL %r: %s" % (_shown_url(url), problem))
@@ -423,6 +428,20 @@ def parse_endpoint_url(url: str) -> Tuple[bool, str, Optional[int], str]:
     parts = urlsplit(url)
     host = parts.hostname or ""
     return parts.scheme.lower() == "https", host, parts.port, parts.path
+
+
+def _plain_endpoint(url: str) -> Optional[Tuple[bool, str, Optional[int], str]]:
+    """What :func:`parse_endpoint_url` returns for the common ``http(s)://name-or-ipv4[:port][/]``,
+    read without ``urllib.parse`` (which brings ``ipaddress`` along, ~3 ms at start-up); None for
+    any other URL, valid or not, which then takes the full path."""
+    match = _PLAIN_URL.match(url) if isinstance(url, str) else None
+    if match is None:
+        return None
+    scheme, host, port_text, path = match.groups()
+    port = int(port_text) if port_text else None
+    if (port is not None and not 0 < port <= 65535) or not _HOST_NAME.match(host.lower()):
+        return None
+    return scheme.lower() == "https", host.lower(), port, path
 
 
 def _shown_url(url: object) -> str:

@@ -13,7 +13,6 @@ built here is signed and sent from the same value.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
@@ -21,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from aurora.core.credentials import Credentials
-from aurora.core.encoding import encode_path
+from aurora.core.encoding import base64_text, encode_path
 from aurora.core.http import HttpRequest
 from aurora.errors import InvalidArgumentError
 
@@ -130,7 +129,7 @@ def string_to_sign_v2(
 def signature_v2(secret_key: str, string_to_sign: str) -> str:
     """Base64 HMAC-SHA1 of ``string_to_sign``; also the SigV2 POST policy signature."""
     digest = hmac.new(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode("ascii")
+    return base64_text(digest)
 
 
 def sign_v2(

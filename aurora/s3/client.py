@@ -8,9 +8,7 @@ it started before each attempt.
 
 from __future__ import annotations
 
-import base64
 import copy
-import random as _random
 import re
 import threading
 import time
@@ -22,7 +20,7 @@ from aurora._types import Body
 from aurora._version import __version__
 from aurora.config import RetryPolicy
 from aurora.core.credentials import Credentials
-from aurora.core.encoding import encode_path
+from aurora.core.encoding import base64_text, encode_path
 from aurora.core.http import HttpRequest
 from aurora.core.limits import ADDRESSING_STYLES, checked_presign_expires
 from aurora.core.validation import validate_headers
@@ -30,7 +28,7 @@ from aurora.errors import AuroraError, InvalidArgumentError, XMLParseError
 from aurora.transport.connection import Transport
 from aurora.transport.proxy import split_host_port
 from aurora.transport.response import Headers, Response
-from aurora.transport.retry import call_with_retries
+from aurora.transport.retry import call_with_retries, jitter_fraction
 
 if TYPE_CHECKING:
     # The XML parsers and builders, the models they return and the error
@@ -187,7 +185,7 @@ class S3Client:
         retry: Optional[RetryPolicy] = None,
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
-        random: Callable[[], float] = _random.random,
+        random: Callable[[], float] = jitter_fraction,
         user_agent: str = USER_AGENT,
         addressing_style: str = "path",
         transport_for: Optional[TransportFactory] = None,
@@ -768,7 +766,7 @@ def content_md5(data: Union[bytes, bytearray, memoryview]) -> str:
     """The ``Content-MD5`` header value for ``data``."""
     import hashlib
 
-    return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
+    return base64_text(hashlib.md5(data).digest())
 
 
 def header_dict(headers: Headers) -> Dict[str, str]:

@@ -7,11 +7,11 @@ raised says which upload it was.
 
 from __future__ import annotations
 
-import base64
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator, Mapping, Optional, Sequence, Tuple
 
 from aurora._log import Log
+from aurora.core.encoding import base64_text
 from aurora.core.parts import multipart_etag
 from aurora.errors import AuroraError, MultipartUploadError, ObjectHashMismatchError
 
@@ -40,7 +40,7 @@ SSE_C_PREFIX = "x-amz-server-side-encryption-customer-"
 
 def b64(digest: bytes) -> str:
     """A binary digest as a ``Content-MD5`` header value."""
-    return base64.b64encode(digest).decode("ascii")
+    return base64_text(digest)
 
 
 def _lower(headers: Optional[Mapping[str, str]]) -> Mapping[str, str]:

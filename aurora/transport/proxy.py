@@ -8,11 +8,11 @@ credential and so never part of a repr or message.
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Tuple
 
+from aurora.core.encoding import base64_text
 from aurora.errors import InvalidArgumentError
 
 __all__ = ["Proxy", "parse_proxy_url", "proxy_for", "split_host_port"]
@@ -55,7 +55,7 @@ def parse_proxy_url(url: str) -> Proxy:
     authorization = None
     if parts.username is not None:
         pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-        authorization = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+        authorization = "Basic " + base64_text(pair.encode("utf-8"))
     return Proxy(host, port or 80, authorization)
 
 

@@ -8,7 +8,6 @@ it, not hidden inside a wrapper.
 
 from __future__ import annotations
 
-import random as _random
 import time
 from typing import Callable, Optional, TypeVar
 
@@ -24,7 +23,7 @@ from aurora.errors import (
     XMLParseError,
 )
 
-__all__ = ["backoff_delay", "is_retryable", "call_with_retries"]
+__all__ = ["backoff_delay", "is_retryable", "call_with_retries", "jitter_fraction"]
 
 T = TypeVar("T")
 
@@ -83,13 +82,20 @@ def is_retryable(error: BaseException, policy: RetryPolicy, *, replayable: bool 
     return error.code is not None and error.code in policy.codes
 
 
+def jitter_fraction() -> float:
+    """``random.random()``: the module is imported by the first retry, not at start-up (~1 ms)."""
+    import random
+
+    return random.random()
+
+
 def call_with_retries(
     attempt: Callable[[int], T],
     policy: RetryPolicy,
     *,
     replayable: bool = True,
     sleep: Callable[[float], None] = time.sleep,
-    random: Callable[[], float] = _random.random,
+    random: Callable[[], float] = jitter_fraction,
     on_retry: Optional[Callable[[int, BaseException, float], None]] = None,
 ) -> T:
     """The result of the first successful ``attempt(n)``, n = 1, 2, ...

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aurora.core import profiles
 from aurora.core.credentials import Credentials
 from aurora.core.profiles import ResolvedSettings, parse_endpoint_url, parse_ini, resolve_settings
 from aurora.errors import AuroraError, InvalidArgumentError
@@ -627,6 +628,41 @@ def test_parse_endpoint_url_refuses(url: str, reason: str) -> None:
         parse_endpoint_url(url)
     assert re.search(reason, str(caught.value))
     assert repr(url) in str(caught.value) or url == ""
+
+
+def _endpoint_by_urlsplit(url: str) -> Any:
+    """parse_endpoint_url's answer through the general path (``urllib.parse``), or its refusal."""
+    from urllib.parse import urlsplit
+
+    problem = profiles._endpoint_problem(url)
+    if problem is not None:
+        return problem
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "https", parts.hostname or "", parts.port, parts.path
+
+
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "Https"]),
+    host=st.text(alphabet="aZ09_.-", min_size=0, max_size=12),
+    port=st.one_of(st.none(), st.integers(min_value=0, max_value=99999).map(str), st.sampled_from(["", "0080"])),
+    slash=st.sampled_from(["", "/", "//"]),
+)
+def test_the_plain_endpoint_path_agrees_with_urlsplit(scheme: str, host: str, port: Optional[str], slash: str) -> None:
+    url = "%s://%s%s%s" % (scheme, host, "" if port is None else ":" + port, slash)
+    plain = profiles._plain_endpoint(url)
+    if plain is not None:  # the fast path answers only for URLs urlsplit accepts the same way
+        assert plain == _endpoint_by_urlsplit(url)
+    expected = _endpoint_by_urlsplit(url)
+    if isinstance(expected, tuple):
+        assert parse_endpoint_url(url) == expected
+    else:
+        with pytest.raises(InvalidArgumentError):
+            parse_endpoint_url(url)
+
+
+def test_a_plain_endpoint_is_read_without_urllib() -> None:
+    assert profiles._plain_endpoint("http://127.0.0.1:7480") == (False, "127.0.0.1", 7480, "")
+    assert profiles._plain_endpoint("https://[::1]:9000") is None
 
 
 @pytest.mark.parametrize(
