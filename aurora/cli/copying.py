@@ -176,7 +176,7 @@ def perform(session: Session, job: Job) -> None:
     source, destination = job.source, job.destination
     if isinstance(destination, S3Url):
         if isinstance(source, LocalPath):
-            upload_file(session, source.path, destination)
+            upload_file(session, source.path, destination, walked=job.size is not None)
         elif isinstance(source, Stream):
             upload_stdin(session, session.stdin.buffer, destination)
         else:

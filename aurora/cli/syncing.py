@@ -158,8 +158,10 @@ def _apply(session: Session, source: _Side, destination: _Side, actions: Iterabl
                     doomed = []
                 continue
             try:
-                obj = action.entry.ref if action.entry is not None else None
-                job = Job(source.location_of(action.name), destination.location_of(action.name), obj)
+                entry = action.entry
+                obj = entry.ref if entry is not None else None
+                size = entry.size if entry is not None and entry.local else None  # the walk's stat
+                job = Job(source.location_of(action.name), destination.location_of(action.name), obj, size)
             except Exception as error:  # noqa: BLE001 - a key that cannot become a local path
                 session.fail("sync", action.name, error)
                 continue

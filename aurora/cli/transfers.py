@@ -38,9 +38,13 @@ def _container(session: Session, bucket: str) -> Container:
     return Container(bucket, {}, session.driver)
 
 
-def upload_file(session: Session, path: str, url: S3Url) -> None:
-    """Upload a regular file (multipart above the driver's threshold)."""
-    if os.path.isdir(path):
+def upload_file(session: Session, path: str, url: S3Url, walked: bool = False) -> None:
+    """Upload a regular file (multipart above the driver's threshold).
+
+    ``walked``: a folder walk found ``path`` as a file, so it is not checked
+    for being a folder again (the driver refuses what is no longer a file).
+    """
+    if not walked and os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "Is a directory (use --recursive)", path)
     bar = session.progress("upload %s" % os.path.basename(path))
     try:

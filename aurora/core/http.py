@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Mapping, Optional, Tuple
 
 from aurora.core.encoding import encode_path, encode_query
@@ -39,11 +39,11 @@ class HttpRequest:
         """A copy with ``extra`` headers set (replacing same-named ones)."""
         lowered = {k.lower() for k in extra}
         kept = tuple((k, v) for k, v in self.headers if k.lower() not in lowered)
-        return replace(self, headers=kept + tuple(extra.items()))
+        return HttpRequest(self.method, self.path, self.query, kept + tuple(extra.items()))
 
     def with_query(self, extra: Tuple[Tuple[str, str], ...]) -> HttpRequest:
         """A copy with ``extra`` query pairs appended."""
-        return replace(self, query=self.query + extra)
+        return HttpRequest(self.method, self.path, self.query + extra, self.headers)
 
     def target(self) -> str:
         """The request-target sent on the request line: encoded path and query."""

@@ -30,6 +30,8 @@ _CREDENTIAL_RE = re.compile("[\x21-\x7e]*")
 
 MAX_BUCKET_REFERENCE_BYTES = 255
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+_BAD_HEADER_NAME = re.compile("[\r\n:\x00 \t]")
+_BAD_HEADER_VALUE = re.compile("[\r\n\x00]")
 
 
 def validate_bucket_reference(name: object) -> str:
@@ -123,11 +125,11 @@ def validate_prefix(prefix: Optional[str]) -> Optional[str]:
 def validate_headers(headers: Mapping[str, str]) -> None:
     """Refuse header names or values that could split or corrupt the request."""
     for name, value in headers.items():
-        if not isinstance(name, str) or not name or any(c in name for c in "\r\n:\0 \t"):
+        if not isinstance(name, str) or not name or _BAD_HEADER_NAME.search(name):
             raise InvalidArgumentError("invalid header name %r" % (name,))
         if not isinstance(value, str):
             raise InvalidArgumentError("header %s must be a string, not %s" % (name, type(value).__name__))
-        if "\r" in value or "\n" in value or "\0" in value:
+        if _BAD_HEADER_VALUE.search(value):
             raise InvalidArgumentError("header %s has a CR, LF or NUL in its value" % (name,))
         try:
             value.encode("latin-1")

@@ -14,6 +14,7 @@ bad one is refused at construction.
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from typing import TYPE_CHECKING, List, Mapping, Optional, Tuple
@@ -174,7 +175,7 @@ class Transport:
         """The request line and header block, exactly as they go on the wire."""
         if not method or not method.isalpha() or not method.isupper():
             raise InvalidArgumentError(f"invalid HTTP method {method!r}")
-        if not target.startswith("/") or any(c in target for c in " \r\n\t"):
+        if not target.startswith("/") or _BAD_TARGET.search(target):
             raise InvalidArgumentError(f"{where}: the request-target must be an encoded absolute path")
         if self._proxy is not None and not self.secure:
             target = f"http://{self.label}{target}"
@@ -261,9 +262,14 @@ def _content_length(headers: Mapping[str, str], where: str) -> Optional[int]:
     return None
 
 
+_BAD_TARGET = re.compile("[ \r\n\t]")
+_BAD_NAME = re.compile("[:\r\n \t]")
+_BAD_VALUE = re.compile("[\r\n]")
+
+
 def _check_header(name: str, value: str, where: str) -> None:
     """Refuse names and values that would split the header block (named, never shown)."""
-    if not name or any(c in name for c in ":\r\n \t"):
+    if not name or _BAD_NAME.search(name):
         raise InvalidArgumentError(f"{where}: invalid header name {name!r}")
-    if not isinstance(value, str) or "\r" in value or "\n" in value:
+    if not isinstance(value, str) or _BAD_VALUE.search(value):
         raise InvalidArgumentError(f"{where}: the value of header {name!r} contains a line break or is not text")

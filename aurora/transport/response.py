@@ -41,7 +41,7 @@ class Headers(Mapping[str, str]):
     __slots__ = ("_pairs", "_first", "_names")
 
     def __init__(self, pairs: HeaderSource = ()) -> None:
-        items = pairs.items() if isinstance(pairs, Mapping) else pairs
+        items = pairs if isinstance(pairs, (list, tuple)) else pairs.items() if isinstance(pairs, Mapping) else pairs
         self._pairs: Tuple[Tuple[str, str], ...] = tuple((str(k), str(v)) for k, v in items)
         self._first: Dict[str, str] = {}
         self._names: Dict[str, str] = {}
