@@ -43,7 +43,6 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from typing import Callable, List, Optional, Tuple
-from urllib.parse import unquote_plus
 
 from aurora.config import MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS
 from aurora.core.models import (
@@ -259,6 +258,10 @@ def _none_if_empty(value: Optional[str]) -> Optional[str]:
 
 
 def _url_decode(value: str) -> str:
+    if "%" not in value and "+" not in value:
+        return value  # nothing to decode: most keys, and urllib.parse (with ipaddress) stays unloaded
+    from urllib.parse import unquote_plus
+
     try:
         return unquote_plus(value, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:

@@ -34,8 +34,9 @@ TRANSFER_MACHINERY = [
     "tempfile",
     "mimetypes",
 ]
-NOT_FOR_PLAIN_HTTP = ["ssl", "http.client", "email", "logging", "shutil", "encodings.idna"]
-"""Loaded by no plain-HTTP command without --debug: TLS, the email-based header parser, logging's set-up..."""
+NOT_FOR_PLAIN_HTTP = ["ssl", "http.client", "email", "logging", "shutil", "encodings.idna", "urllib.parse", "random"]
+"""Loaded by no plain-HTTP command without --debug: TLS, the email-based header parser, logging's set-up,
+the URL parser (a plain endpoint URL is read without it), retry jitter..."""
 DRIVER_MACHINERY = ["aurora.drivers.s3", "aurora.s3.client", "aurora.transport", "http.client", "ssl", "hashlib"]
 EMPTY_LISTING = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
@@ -55,7 +56,7 @@ def modules_after_command(argv: List[str]) -> List[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PYTHON"))}
     env.update(PYTHONPATH=str(ROOT), HOME=str(ROOT / "tests"), AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s")
     done = subprocess.run(
-        [sys.executable, "-c", script, *argv], env=env, cwd=str(ROOT), capture_output=True, text=True, check=True
+        [sys.executable, "-S", "-c", script, *argv], env=env, cwd=str(ROOT), capture_output=True, text=True, check=True
     )
     code, loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert code == 0, done.stderr
@@ -96,6 +97,12 @@ def test_ls_loads_the_driver_but_no_transfer_machinery(stub_endpoint: str) -> No
     loaded = modules_after_command(["--endpoint-url", stub_endpoint, "ls", "s3://bucket/"])
     assert "aurora.cli.commands" in loaded and "aurora.s3.client" in loaded
     assert [name for name in TRANSFER_MACHINERY + NOT_FOR_PLAIN_HTTP if name in loaded] == []
+
+
+def test_a_many_file_run_loads_no_futures_nor_logging(stub_endpoint: str, tmp_path: Path) -> None:
+    loaded = modules_after_command(["--endpoint-url", stub_endpoint, "cp", "-r", str(tmp_path), "s3://bucket/x/"])
+    assert "aurora.cli.jobs" in loaded
+    assert [name for name in ["concurrent.futures", "base64", *NOT_FOR_PLAIN_HTTP] if name in loaded] == []
 
 
 def test_every_command_resolves_to_its_function() -> None:
