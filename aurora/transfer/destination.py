@@ -20,8 +20,9 @@ window is the run.
 
 from __future__ import annotations
 
+import itertools
 import os
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 from aurora.core.paths import is_inside, outside_error, relative_key_path
 from aurora.errors import InvalidArgumentError
@@ -62,13 +63,27 @@ def make_parent(path: str) -> None:
         raise InvalidArgumentError("%s is (or passes through) a symlink: not written" % (parent,))
 
 
+_SERIALS = itertools.count()
+_SECRET: List[Tuple[int, str]] = []  # (pid, random hex) of this process
+
+
+def unguessable_name() -> str:
+    """Hex digits no other call in this process returns and no other process can predict:
+    a random prefix drawn once a process (one ``getrandom``, not one a file) and a counter."""
+    pid = os.getpid()
+    if not _SECRET or _SECRET[0][0] != pid:  # first call, or a forked child
+        _SECRET[:] = [(pid, os.urandom(8).hex())]
+    return "%s%x" % (_SECRET[0][1], next(_SERIALS))
+
+
 def create_exclusive(directory: str, prefix: str, suffix: str = "", mode: int = 0o600) -> Tuple[int, str]:
-    """A new file in ``directory`` named ``prefix + random + suffix``: ``(fd, path)``, open to write and read back.
+    """A new file in ``directory`` named ``prefix + unguessable + suffix``: ``(fd, path)``, open to write
+    and read back.
 
     ``O_EXCL | O_NOFOLLOW``: never an existing file, never through a link.
     """
     while True:
-        path = os.path.join(directory, prefix + os.urandom(8).hex() + suffix)
+        path = os.path.join(directory, prefix + unguessable_name() + suffix)
         try:
             return os.open(path, _CREATE, mode), path
         except FileExistsError:

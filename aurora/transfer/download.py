@@ -11,7 +11,6 @@ Progress callbacks may run on worker threads (see :mod:`aurora.transfer.progress
 
 from __future__ import annotations
 
-import functools
 import os
 import stat
 import threading
@@ -387,20 +386,6 @@ def _file_md5(fd: int, size: int, chunk_size: int) -> bytes:
     return bytes(digest.digest())
 
 
-@functools.lru_cache(maxsize=1)
-def _umask() -> int:
-    """The process umask, read without changing it where the system allows (once: a many-file
-    download would otherwise read ``/proc/self/status`` once a file)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
 class _PartFile:
     """``.<name>.<random>.part`` beside the destination; renamed onto it only by :meth:`commit`."""
 
@@ -408,8 +393,14 @@ class _PartFile:
         self.destination = destination
         self._replaced = replaced
         directory, name = os.path.split(os.path.abspath(destination))
+        # A new file is created with the mode a new file gets (0o666 less the umask, or what a default
+        # ACL says), so it needs no chmod; one that replaces a file starts private and takes that
+        # file's mode when it is committed.
+        self._keeps_mode = replaced is not None and stat.S_ISREG(replaced.st_mode)
         try:
-            self.fd, self.path = create_exclusive(directory, "." + name + ".", ".part")
+            self.fd, self.path = create_exclusive(
+                directory, "." + name + ".", ".part", 0o600 if self._keeps_mode else 0o666
+            )
         except (FileNotFoundError, NotADirectoryError):
             raise LibcloudError("Directory %s does not exist" % (directory,)) from None
         self._committed = False
@@ -433,16 +424,17 @@ class _PartFile:
             os.close(fd)
 
     def commit(self) -> None:
-        """Give the file the mode a new file would have (or the replaced one's) and move it into place.
+        """Give the file the replaced one's mode (a new file has its mode already) and move it into place.
 
         A symlink standing at the destination is replaced, not followed.
         """
         replaced = self._replaced
-        mode = stat.S_IMODE(replaced.st_mode) if replaced and stat.S_ISREG(replaced.st_mode) else 0o666 & ~_umask()
-        if self.fd >= 0:
-            os.fchmod(self.fd, mode)
-        else:
-            os.chmod(self.path, mode)
+        if replaced is not None and self._keeps_mode:
+            mode = stat.S_IMODE(replaced.st_mode)
+            if self.fd >= 0:
+                os.fchmod(self.fd, mode)
+            else:
+                os.chmod(self.path, mode)
         self._close()
         os.replace(self.path, self.destination)
         self._committed = True

@@ -9,6 +9,7 @@ from typing import Iterator, List
 import pytest
 
 from aurora.errors import InvalidArgumentError
+from aurora.transfer import destination
 from aurora.transfer.destination import LocalTargets, contained_path, create_exclusive, make_parent
 
 
@@ -46,14 +47,27 @@ def test_make_parent_refuses_a_folder_that_is_a_link(dest: Path) -> None:
 
 
 def test_create_exclusive_never_opens_an_existing_name_or_link(dest: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    names: Iterator[bytes] = iter([b"\x00" * 8, b"\x01" * 8])
-    monkeypatch.setattr(os, "urandom", lambda size: next(names))
+    names: Iterator[str] = iter(["00" * 8, "01" * 8])
+    monkeypatch.setattr(destination, "unguessable_name", lambda: next(names))
     planted = dest / (".t." + "00" * 8)
     planted.symlink_to(dest.parent / "outside" / "victim")
     fd, path = create_exclusive(str(dest), ".t.")
     os.close(fd)
     assert path == str(dest / (".t." + "01" * 8)) and os.path.isfile(path)
     assert planted.is_symlink() and list((dest.parent / "outside").iterdir()) == []
+
+
+def test_unguessable_names_differ_within_a_process_and_start_from_a_random_prefix() -> None:
+    names = [destination.unguessable_name() for _ in range(1000)]
+    assert len(set(names)) == 1000
+    assert len({name[:16] for name in names}) == 1 and all(len(name) > 16 for name in names)
+    int(names[0], 16)  # hex digits only
+
+
+def test_a_forked_child_draws_its_own_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = destination.unguessable_name()
+    monkeypatch.setattr(os, "getpid", lambda: -1)
+    assert destination.unguessable_name()[:16] != first[:16]
 
 
 @pytest.mark.parametrize("name", ["a/b", "inner/x", "file", "deep/er/y"])
