@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -180,3 +180,69 @@ def test_jobs_is_a_bounded_whole_number_on_the_many_file_commands(capsys: pytest
     for bad in ("0", "257", "many"):
         code, _, _ = run(["mv", "-r", "d", "s3://bucket/p", "--jobs", bad])
         assert code == 2 and "argument --jobs/-j" in capsys.readouterr().err
+
+
+# -- the parser built for the one command named -----------------------------------------
+
+
+def test_command_names_are_the_full_parsers_and_mains() -> None:
+    from aurora.cli.main import COMMANDS
+    from aurora.cli.parser import COMMAND_NAMES
+
+    subparsers = build_parser()._subparsers
+    assert subparsers is not None
+    choices: Dict[str, Any] = getattr(subparsers._group_actions[0], "choices", None) or {}
+    assert set(choices) == set(COMMAND_NAMES) == set(COMMANDS)
+
+
+@pytest.mark.parametrize(
+    "argv, word",
+    [
+        (["cp", "-r", "a", "s3://b/"], "cp"),
+        (["--endpoint-url", "http://h:1", "--debug", "ls"], "ls"),
+        (["--region=r", "--no-verify-ssl", "sync", "a", "s3://b"], "sync"),
+        (["--profile", "ls", "rm", "s3://b/k"], "rm"),  # an option's value that is a command's name
+        (["--endp", "http://h:1", "ls"], None),  # an abbreviation: the full parser decides
+        (["--version"], None),
+        (["-h"], None),
+        (["lss"], None),
+        ([], None),
+        (["--endpoint-url"], None),
+    ],
+)
+def test_command_word(argv: List[str], word: object) -> None:
+    from aurora.cli.parser import command_word
+
+    assert command_word(argv) == word
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--endpoint-url", "http://127.0.0.1:9", "cp", "-r", "--jobs", "3", "a", "s3://b/p/"],
+        ["ls", "--recursive", "--human-readable", "s3://b/p"],
+        ["--profile", "ls", "rm", "-r", "s3://b/k", "--dry-run"],
+        ["presign", "s3://b/k", "--expires-in", "60", "--method", "put"],
+        ["tag", "set", "s3://b/k", "a=1", "b=2"],
+        ["sync", "a", "s3://b/p", "--delete", "--quiet", "--cli-read-timeout", "5"],
+    ],
+)
+def test_the_one_command_parser_reads_a_command_line_as_the_full_one(argv: List[str]) -> None:
+    from aurora.cli.parser import command_word
+
+    assert command_word(argv) is not None
+    assert vars(build_parser(command_word(argv)).parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv", [["cp", "a"], ["cp", "a", "b", "--jobs", "0"], ["ls", "--nope"], ["tag", "frob", "s3://b/k"]]
+)
+def test_the_one_command_parser_refuses_as_the_full_one(argv: List[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from aurora.cli.parser import command_word
+
+    messages = []
+    for parser in (build_parser(command_word(argv)), build_parser()):
+        with pytest.raises(SystemExit) as caught:
+            parser.parse_args(argv)
+        messages.append((caught.value.code, capsys.readouterr().err))
+    assert messages[0] == messages[1] and messages[0][0] == 2
