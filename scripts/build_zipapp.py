@@ -27,11 +27,9 @@ from typing import Optional, Sequence
 ROOT = Path(__file__).resolve().parents[1]
 
 MAIN = '''"""``python3 aurora.pyz ARGS``: the ``aurora`` command."""
-import sys
+from aurora.cli import console
 
-from aurora.cli import main
-
-sys.exit(main())
+console()
 '''
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from aurora.cli.main import main
+from aurora.cli.main import console, main
 
-__all__ = ["main"]
+__all__ = ["main", "console"]

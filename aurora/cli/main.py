@@ -12,13 +12,24 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Callable, Dict, Optional, Sequence, TextIO
+import threading
+from typing import Callable, Dict, NoReturn, Optional, Sequence, TextIO
 
-from aurora.cli.parser import build_parser
+from aurora.cli.parser import build_parser, command_word
 from aurora.cli.session import ConfigurationError, Session, SetupError, cause_of, logging_to
 from aurora.cli.urls import UsageError
 
-__all__ = ["main", "run", "command_function", "COMMANDS", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+__all__ = [
+    "main",
+    "console",
+    "run",
+    "command_function",
+    "COMMANDS",
+    "EXIT_OK",
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "EXIT_INTERRUPTED",
+]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -91,13 +102,36 @@ def _silence_stdout(out: TextIO) -> None:
         pass
 
 
+def console() -> NoReturn:
+    """The ``aurora`` process (console script, ``python -m aurora``, the zipapp): :func:`main`, then
+    its exit status, without the interpreter's teardown when nothing is left to run or flush.
+
+    When ``main`` returns, the command has closed what it opened and joined
+    its threads; the teardown (collecting every object, unloading some 200
+    modules) then took 10-15 ms after a many-file run, for nothing anyone sees.
+    Standard output and error are flushed first.  With another thread alive,
+    or ``logging`` loaded (its handlers flush at exit), or a flush failing,
+    the normal exit runs instead.
+    """
+    code = main()
+    if threading.active_count() > 1 or "logging" in sys.modules:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # the interpreter reports it as it always does
+    os._exit(code)
+
+
 def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """The ``aurora`` command; returns the exit status (the console script exits with it)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_word(words))
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
     session = Session(args, out, err)

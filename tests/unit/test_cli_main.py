@@ -18,6 +18,7 @@ from typing import Iterator, List
 
 import pytest
 
+from aurora import __version__
 from aurora.cli.main import COMMANDS, command_function
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,3 +109,47 @@ def test_a_many_file_run_loads_no_futures_nor_logging(stub_endpoint: str, tmp_pa
 def test_every_command_resolves_to_its_function() -> None:
     for name in COMMANDS:
         assert command_function(name).__name__ == "run_" + name
+
+
+def run_module(*argv: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PYTHON"))}
+    env.update(PYTHONPATH=str(ROOT), HOME=str(ROOT / "tests"))
+    return subprocess.run(
+        [sys.executable, "-m", "aurora", *argv], env=env, cwd=str(ROOT), capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_process_exits_with_mains_status_and_its_output_flushed() -> None:
+    done = run_module("--version")
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "aurora %s" % __version__, "")
+    usage = run_module("cp", "only-one-argument")
+    assert usage.returncode == 2 and "usage: aurora cp" in usage.stderr and usage.stdout == ""
+    failed = run_module("--endpoint-url", "http://127.0.0.1:9", "ls", "s3://bucket/")  # no credentials
+    assert failed.returncode == 1 and failed.stderr.startswith("aurora: ")
+
+
+def test_the_process_skips_the_teardown_only_when_nothing_is_left_running() -> None:
+    script = (
+        "import sys, threading, aurora.cli\n"
+        "m = sys.modules['aurora.cli.main']\n"
+        "m.main = lambda: (sys.stdout.write('partial line, unflushed'), 3)[1]\n"
+        "threading.Thread(target=lambda: (__import__('time').sleep(0.3), print(' and a thread'))).start()\n"
+        "m.console()\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert done.stdout == "partial line, unflushed and a thread\n"  # the thread ran to its end
+
+
+def test_the_fast_exit_flushes_what_main_left_in_the_buffers() -> None:
+    script = (
+        "import os, sys, aurora.cli\n"
+        "m = sys.modules['aurora.cli.main']\n"
+        "m.main = lambda: (sys.stdout.write('partial line'), sys.stderr.write('err line'), 4)[2]\n"
+        "os._exit = lambda code, real=os._exit: (sys.stderr.write(' [fast]'), sys.stderr.flush(), real(code))\n"
+        "m.console()\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-S", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (4, "partial line", "err line [fast]")
