@@ -233,7 +233,7 @@ def _run(session: Session, move: bool) -> int:
         return 0 if run_job(session, job, move, args.dry_run) else 1
     from aurora.cli.jobs import run_concurrently
 
-    with run_concurrently(session) as submit:
+    with run_concurrently(session, uploads=isinstance(source, LocalPath)) as submit:
         try:
             for job in _recursive_jobs(session, source, destination):
                 submit(functools.partial(run_job, session, job, move, args.dry_run), job_size(job))

@@ -45,7 +45,7 @@ from contextlib import contextmanager
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Type
 
-from aurora.cli.parser import DEFAULT_JOBS
+from aurora.cli.parser import DEFAULT_JOBS, DEFAULT_UPLOAD_JOBS
 from aurora.cli.progress import RateMeter, render_progress
 
 if TYPE_CHECKING:
@@ -311,11 +311,13 @@ class JobRunner:
 
 
 @contextmanager
-def run_concurrently(session: Session) -> Iterator[Submit]:
-    """A ``submit`` for the command's operations: ``--jobs`` at once, or one by one for
-    ``--jobs 1`` and ``--dry-run`` (whose lines then keep the walk's order).  Leaving the
-    block waits for every operation."""
-    jobs = int(getattr(session.args, "jobs", None) or DEFAULT_JOBS)
+def run_concurrently(session: Session, uploads: bool = False) -> Iterator[Submit]:
+    """A ``submit`` for the command's operations: ``--jobs`` at once (when not given:
+    :data:`~aurora.cli.parser.DEFAULT_UPLOAD_JOBS` when ``uploads``, else
+    :data:`~aurora.cli.parser.DEFAULT_JOBS`), or one by one for ``--jobs 1`` and
+    ``--dry-run`` (whose lines then keep the walk's order).  Leaving the block waits for
+    every operation."""
+    jobs = int(getattr(session.args, "jobs", None) or (DEFAULT_UPLOAD_JOBS if uploads else DEFAULT_JOBS))
     if jobs == 1 or getattr(session.args, "dry_run", False):
 
         def one_by_one(work: Callable[[], object], size: Optional[int]) -> None:

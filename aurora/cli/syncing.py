@@ -149,7 +149,7 @@ def _apply(session: Session, source: _Side, destination: _Side, actions: Iterabl
     from aurora.cli.jobs import run_concurrently
 
     doomed: List[str] = []
-    with run_concurrently(session) as submit:
+    with run_concurrently(session, uploads=isinstance(source.location, LocalPath)) as submit:
         for action in actions:
             if action.kind == DELETE:
                 doomed.append(action.name)

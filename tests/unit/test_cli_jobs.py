@@ -6,11 +6,12 @@ import argparse
 import io
 import threading
 import time
-from typing import List
+from typing import List, Optional
 
 import pytest
 
 from aurora.cli.jobs import JobRunner, _Workers
+from aurora.cli.parser import DEFAULT_JOBS, DEFAULT_UPLOAD_JOBS
 from aurora.cli.session import Session
 
 BIG = 1 << 60  # no operation counts as large
@@ -130,3 +131,28 @@ def test_leaving_on_an_error_drops_the_waiting_jobs() -> None:
             runner.submit(lambda number=number: ran.append(number), 1)  # type: ignore[misc]
         raise RuntimeError("the walk failed")
     assert ran == []
+
+
+@pytest.mark.parametrize(
+    "jobs, uploads, expected",
+    [(None, True, DEFAULT_UPLOAD_JOBS), (None, False, DEFAULT_JOBS), (3, True, 3), (5, False, 5)],
+)
+def test_run_concurrently_defaults_to_more_jobs_for_uploads(
+    monkeypatch: pytest.MonkeyPatch, jobs: Optional[int], uploads: bool, expected: int
+) -> None:
+    from aurora.cli import jobs as module
+    from aurora.config import Config
+
+    seen: List[int] = []
+    real = module.JobRunner
+
+    def recording(session: Session, count: int, large: int) -> JobRunner:
+        seen.append(count)
+        return real(session, count, large)
+
+    monkeypatch.setattr(module, "JobRunner", recording)
+    driver = argparse.Namespace(config=Config())
+    session = Session(argparse.Namespace(quiet=True, jobs=jobs), io.StringIO(), io.StringIO(), driver=driver)  # type: ignore[arg-type]
+    with module.run_concurrently(session, uploads=uploads) as submit:
+        submit(lambda: None, 0)
+    assert seen == [expected]
