@@ -13,7 +13,6 @@ import json
 import os
 import pty
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
+from integration.terminal import read_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 MiB = 1024 * 1024
@@ -406,19 +406,7 @@ def run_with_stderr_on_a_terminal(cli: Cli, *args: str) -> Tuple[int, bytes, str
         cli.command(*args), cwd=cli.work, env=cli.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave
     ) as proc:
         os.close(slave)
-        seen = b""
-        while True:
-            ready, _, _ = select.select([master], [], [], 60)
-            if not ready:
-                break
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-        os.close(master)
+        seen = read_terminal(master)
         out = proc.stdout.read() if proc.stdout else b""
         return proc.wait(timeout=60), out, seen.decode("utf-8", "replace")
 

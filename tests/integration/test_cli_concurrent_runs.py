@@ -19,6 +19,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 from integration.cli_stub import StubServer
+from integration.terminal import read_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 MiB = 1024 * 1024
@@ -212,7 +213,6 @@ def test_sync_against_a_listing_of_100000_keys_stays_small(stub: StubServer, tmp
 
 def test_one_total_progress_line_on_a_terminal_wiped_around_each_file_line(stub: StubServer, tmp_path: Path) -> None:
     import pty
-    import select
 
     make_tree(tmp_path / "src", 40, size=64 * 1024)
     master, slave = pty.openpty()
@@ -225,16 +225,7 @@ def test_one_total_progress_line_on_a_terminal_wiped_around_each_file_line(stub:
         stderr=slave,
     )
     os.close(slave)
-    seen = b""
-    while select.select([master], [], [], 60)[0]:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
+    seen = read_terminal(master)
     assert proc.stdout is not None
     with proc.stdout:
         out = proc.stdout.read()
