@@ -13,9 +13,9 @@ import importlib
 import os
 import sys
 import threading
-from typing import Callable, Dict, NoReturn, Optional, Sequence, TextIO
+from typing import Callable, NoReturn, Optional, Sequence, TextIO
 
-from aurora.cli.parser import build_parser, command_word
+from aurora.cli.parser import COMMANDS, build_parser, command_word
 from aurora.cli.session import ConfigurationError, Session, SetupError, cause_of, logging_to
 from aurora.cli.urls import UsageError
 
@@ -35,24 +35,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-COMMANDS: Dict[str, str] = {
-    "ls": "aurora.cli.commands:run_ls",
-    "mb": "aurora.cli.commands:run_mb",
-    "rb": "aurora.cli.commands:run_rb",
-    "cp": "aurora.cli.copying:run_cp",
-    "mv": "aurora.cli.copying:run_mv",
-    "rm": "aurora.cli.commands:run_rm",
-    "cat": "aurora.cli.copying:run_cat",
-    "sync": "aurora.cli.syncing:run_sync",
-    "presign": "aurora.cli.commands:run_presign",
-    "stat": "aurora.cli.commands:run_stat",
-    "du": "aurora.cli.commands:run_du",
-    "tag": "aurora.cli.tagging:run_tag",
-}
-"""Each command's function, as ``module:name``: imported when that command runs, so a command
-(and ``--version``) loads only its own modules."""
 
 
 def command_function(name: str) -> Callable[[Session], int]:

@@ -12,7 +12,7 @@ import argparse
 import functools
 import os
 import sys
-from typing import Any, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import aurora
 from aurora.cli.urls import Location, S3Url, UsageError, parse_location, parse_s3_url
@@ -23,7 +23,7 @@ __all__ = [
     "build_parser",
     "parse_args",
     "command_word",
-    "COMMAND_NAMES",
+    "COMMANDS",
     "MAX_EXPIRES",
     "DEFAULT_JOBS",
     "DEFAULT_UPLOAD_JOBS",
@@ -292,8 +292,23 @@ def _raw_help(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, width=_help_width())
 
 
-COMMAND_NAMES = frozenset(("ls", "stat", "du", "mb", "rb", "cp", "mv", "rm", "cat", "sync", "presign", "tag"))
-"""Every command :func:`build_parser` adds (a test holds it to the parser and to ``main.COMMANDS``)."""
+COMMANDS: Dict[str, str] = {
+    "ls": "aurora.cli.commands:run_ls",
+    "mb": "aurora.cli.commands:run_mb",
+    "rb": "aurora.cli.commands:run_rb",
+    "cp": "aurora.cli.copying:run_cp",
+    "mv": "aurora.cli.copying:run_mv",
+    "rm": "aurora.cli.commands:run_rm",
+    "cat": "aurora.cli.copying:run_cat",
+    "sync": "aurora.cli.syncing:run_sync",
+    "presign": "aurora.cli.commands:run_presign",
+    "stat": "aurora.cli.commands:run_stat",
+    "du": "aurora.cli.commands:run_du",
+    "tag": "aurora.cli.tagging:run_tag",
+}
+"""Each command's function, as ``module:name``: imported when that command runs, so a command
+(and ``--version``) loads only its own modules."""
+
 
 _GLOBAL_VALUED = frozenset(
     ("--endpoint-url", "--region", "--profile", "--signature-version", "--ca-bundle")
@@ -319,7 +334,7 @@ def command_word(argv: Sequence[str]) -> Optional[str]:
         elif word.startswith("-"):
             return None
         else:
-            return word if word in COMMAND_NAMES else None
+            return word if word in COMMANDS else None
     return None
 
 
