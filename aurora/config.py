@@ -25,6 +25,10 @@ MIN_PART_SIZE = 5 * MiB
 MAX_PART_SIZE = 5 * GiB
 MAX_PARTS = 10_000
 MAX_OBJECT_SIZE = 5 * TiB
+SMALL_UPLOAD = 256 * KiB
+"""Files up to this size are uploaded many at once from one thread by ``ex_upload_objects`` (and the CLI);
+a larger one goes through ``upload_object``'s engine.  At the default 64 upload jobs, the bodies in memory
+stay under 16 MiB."""
 MAX_RESPONSE_BODY = 16 * MiB
 """The most bytes of an XML or error body read into memory; a larger one is refused unread.
 

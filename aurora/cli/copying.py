@@ -200,19 +200,29 @@ def _remove_source(session: Session, source: Location) -> None:
 
 def run_job(session: Session, job: Job, move: bool = False, dry_run: bool = False) -> bool:
     """One transfer with its report line; False (and one error line) when it failed."""
-    action = action_of(job)
-    verb = "move" if move else action
-    quiet_line = isinstance(job.destination, Stream)
     if dry_run:
-        session.report(verb, shown(job.source), shown(job.destination), dry_run=True)
+        session.report("move" if move else action_of(job), shown(job.source), shown(job.destination), dry_run=True)
         return True
     try:
         perform(session, job)
-        if move:
-            _remove_source(session, job.source)
     except Exception as error:  # noqa: BLE001 - reported on one line, the next file goes on
+        return job_done(session, job, move, error)
+    return job_done(session, job, move, None)
+
+
+def job_done(session: Session, job: Job, move: bool, error: Optional[BaseException]) -> bool:
+    """Report a transfer that ended (with ``error``, or done and the source of a move removed); False if it failed."""
+    action = action_of(job)
+    verb = "move" if move else action
+    quiet_line = isinstance(job.destination, Stream)
+    if error is None and move:
+        try:
+            _remove_source(session, job.source)
+        except Exception as failure:  # noqa: BLE001 - reported like a failed transfer
+            error = failure
+    if error is not None:
         if isinstance(error, BrokenPipeError) and quiet_line:
-            raise  # the reader of standard output went away: main ends quietly
+            raise error  # the reader of standard output went away: main ends quietly
         source = shown(job.source)
         target = "%s to %s" % (source, shown(job.destination)) if action == "copy" else source
         session.fail(verb, target, error)
@@ -232,11 +242,14 @@ def _run(session: Session, move: bool) -> int:
         job = single_job(source, destination)
         return 0 if run_job(session, job, move, args.dry_run) else 1
     from aurora.cli.jobs import run_concurrently
+    from aurora.cli.small_uploads import submit_jobs
 
     with run_concurrently(session, uploads=isinstance(source, LocalPath)) as submit:
         try:
-            for job in _recursive_jobs(session, source, destination):
-                submit(functools.partial(run_job, session, job, move, args.dry_run), job_size(job))
+            jobs = _recursive_jobs(session, source, destination)
+            submit_jobs(
+                session, submit, jobs, lambda job: functools.partial(run_job, session, job, move, args.dry_run), move
+            )
         except Exception as error:  # noqa: BLE001 - the walk or listing itself failed
             session.fail("list" if isinstance(source, S3Url) else "read", shown(source), error)
     return 1 if session.failures else 0

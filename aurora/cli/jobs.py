@@ -189,6 +189,7 @@ class JobRunner:
 
     def __init__(self, session: Session, jobs: int, large: int) -> None:
         self._session = session
+        self.jobs = jobs
         self._large_from = large
         self._pool = _Workers(jobs, "aurora-job")
         self._backlog = threading.Condition(threading.Lock())
@@ -282,6 +283,23 @@ class JobRunner:
             self._finished(1)
             raise
 
+    __call__ = submit
+
+    def started_here(self, size: int) -> None:
+        """An operation the caller runs itself (not through :meth:`submit`) began: count it in the total line."""
+        if self.progress.counting:
+            with self._session.lock:
+                self.progress.files_seen += 1
+                self.progress.bytes_seen += size
+
+    def finished_here(self, size: int) -> None:
+        """An operation counted by :meth:`started_here` ended."""
+        if self.progress.counting:
+            with self._session.lock:
+                self.progress.files_done += 1
+                self.progress.bytes_done += size
+                self.progress.redraw()
+
     def _run(self, work: Callable[[], object], size: int) -> None:
         try:
             if not self.stopping.is_set():
@@ -327,4 +345,4 @@ def run_concurrently(session: Session, uploads: bool = False) -> Iterator[Submit
         return
     transfer = session.driver.config.transfer
     with JobRunner(session, jobs, min(transfer.multipart_threshold, transfer.multipart_download_threshold)) as runner:
-        yield runner.submit
+        yield runner

@@ -22,7 +22,7 @@ import stat
 from typing import Iterable, Iterator, List
 
 from aurora.cli.commands import BATCH, delete_keys
-from aurora.cli.copying import Job, check_pair, job_size, run_job, shown
+from aurora.cli.copying import Job, check_pair, run_job, shown
 from aurora.cli.formatting import last_modified_of
 from aurora.cli.listing import iterate_objects
 from aurora.cli.session import Session
@@ -147,27 +147,35 @@ def run_sync(session: Session) -> int:
 def _apply(session: Session, source: _Side, destination: _Side, actions: Iterable[SyncAction], dry_run: bool) -> None:
     """Run each action as the merge produces it: transfers one a job, deletions in batches of 1,000."""
     from aurora.cli.jobs import run_concurrently
+    from aurora.cli.small_uploads import submit_jobs
 
-    doomed: List[str] = []
     with run_concurrently(session, uploads=isinstance(source.location, LocalPath)) as submit:
-        for action in actions:
-            if action.kind == DELETE:
-                doomed.append(action.name)
-                if len(doomed) == BATCH:
-                    submit(functools.partial(_delete, session, destination, doomed, dry_run), None)
-                    doomed = []
-                continue
-            try:
-                entry = action.entry
-                obj = entry.ref if entry is not None else None
-                size = entry.size if entry is not None and entry.local else None  # the walk's stat
-                job = Job(source.location_of(action.name), destination.location_of(action.name), obj, size)
-            except Exception as error:  # noqa: BLE001 - a key that cannot become a local path
-                session.fail("sync", action.name, error)
-                continue
-            submit(functools.partial(run_job, session, job, False, dry_run), job_size(job))
-        if doomed:
-            submit(functools.partial(_delete, session, destination, doomed, dry_run), None)
+
+        def transfers() -> Iterator[Job]:
+            """The merge's transfers, in order; its deletions go to ``submit`` in batches on the way."""
+            doomed: List[str] = []
+            for action in actions:
+                if action.kind == DELETE:
+                    doomed.append(action.name)
+                    if len(doomed) == BATCH:
+                        submit(functools.partial(_delete, session, destination, doomed, dry_run), None)
+                        doomed = []
+                    continue
+                try:
+                    entry = action.entry
+                    obj = entry.ref if entry is not None else None
+                    size = entry.size if entry is not None and entry.local else None  # the walk's stat
+                    job = Job(source.location_of(action.name), destination.location_of(action.name), obj, size)
+                except Exception as error:  # noqa: BLE001 - a key that cannot become a local path
+                    session.fail("sync", action.name, error)
+                    continue
+                yield job
+            if doomed:
+                submit(functools.partial(_delete, session, destination, doomed, dry_run), None)
+
+        submit_jobs(
+            session, submit, transfers(), lambda job: functools.partial(run_job, session, job, False, dry_run), False
+        )
 
 
 def _delete(session: Session, side: _Side, names: List[str], dry_run: bool) -> None:

@@ -8,7 +8,21 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generator,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+    cast,
+)
 
 from aurora._types import Progress
 from aurora.config import Config
@@ -563,6 +577,78 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                 verify=verify_hash,
             )
         return self._uploaded(result, object_name, container, request_headers, extra)
+
+    def ex_upload_objects(
+        self,
+        files: Iterable[Tuple[str, str]],
+        container: Container,
+        extra: Optional[Dict[str, Any]] = None,
+        verify_hash: bool = True,
+        headers: Optional[Dict[str, str]] = None,
+        ex_storage_class: Optional[str] = None,
+        ex_jobs: int = 16,
+        ex_config: Optional[Config] = None,
+        ex_check: Optional[Callable[[], None]] = None,
+    ) -> Generator[Tuple[str, str, Union[Object, Exception]], None, None]:
+        """Upload many files: ``(file_path, object_name)`` pairs in, ``(file_path, object_name, Object or error)``
+        out, as each upload finishes.
+
+        Files up to 256 KiB go ``ex_jobs`` at a time from the calling thread
+        (non-blocking sockets, no thread per upload: see
+        :mod:`aurora.transport.multiplex`); a larger file is uploaded as
+        :meth:`upload_object` does when the iteration reaches it.  ``files`` is
+        read only as uploads can start, so it may be a folder walk of any
+        length.  Each file gets :meth:`upload_object`'s headers, proof and ETag
+        check; one that fails (unreadable, refused, an ETag that does not
+        match) comes out with its error, bound to this driver, and the others
+        go on.  Stopping the iteration early abandons the uploads in flight:
+        each stores all of its file or nothing.  ``ex_check()``, when given, is
+        called at least every quarter second while uploads are in flight; what
+        it raises (say ``KeyboardInterrupt`` once a stop was asked for)
+        abandons them the same way and goes on to the caller.
+        """
+        if not isinstance(ex_jobs, int) or isinstance(ex_jobs, bool) or ex_jobs < 1:
+            raise InvalidArgumentError("ex_jobs must be an integer >= 1, not %r" % (ex_jobs,))
+        bucket = validate_bucket_reference(container.name)
+        config = ex_config or self.config
+        algorithm = (extra or {}).get("ex_checksum_algorithm")
+        refused: List[Tuple[str, str, Exception]] = []
+
+        def uploads() -> Iterator[Tuple[object, str, str, Dict[str, str]]]:
+            for file_path, object_name in files:
+                try:
+                    validate_key(object_name)
+                    request_headers = self._object_headers(object_name, extra, headers, ex_storage_class, file_path)
+                    if algorithm:
+                        limit, chunk = config.transfer.multipart_threshold, config.transfer.io_chunk_size
+                        request_headers.update(file_checksum_headers(file_path, algorithm, limit, chunk))
+                except (AuroraError, OSError) as error:
+                    refused.append((file_path, object_name, error))
+                    continue
+                yield (file_path, object_name, request_headers), file_path, object_name, request_headers
+
+        from aurora.transfer.many import upload_files
+
+        outcomes = upload_files(
+            self.client, bucket, uploads(), config=config.transfer, width=ex_jobs, verify=verify_hash, check=ex_check
+        )
+        for token, outcome in outcomes:
+            while refused:
+                yield self._bound_outcome(*refused.pop(0))
+            file_path, object_name, request_headers = cast(Tuple[str, str, Dict[str, str]], token)
+            if isinstance(outcome, Exception):
+                yield self._bound_outcome(file_path, object_name, outcome)
+            else:
+                yield file_path, object_name, self._uploaded(outcome, object_name, container, request_headers, extra)
+        while refused:
+            yield self._bound_outcome(*refused.pop(0))
+
+    def _bound_outcome(self, file_path: str, object_name: str, error: Exception) -> Tuple[str, str, Exception]:
+        """A failed upload's triple, its aurora error bound to this driver as :func:`bound_errors` binds raised ones."""
+        if isinstance(error, AuroraError):
+            error.driver = self
+            error.__context__ = None
+        return file_path, object_name, error
 
     def upload_object_via_stream(
         self,

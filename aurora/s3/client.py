@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 from aurora._log import Log
 from aurora._types import Body
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         ListObjectsResult,
         ListPartsResult,
     )
+    from aurora.s3.many import Put
 
 __all__ = [
     "S3Client",
@@ -143,7 +144,7 @@ class _Skew:
         self.lock = threading.Lock()
 
 
-class _Route:
+class Route:
     """Where a request for one bucket goes: transport, Host header, and the bucket's place."""
 
     __slots__ = ("transport", "host_header", "virtual_bucket")
@@ -279,7 +280,7 @@ class S3Client:
         return "/" + bucket + ("/" + key if key is not None else "")
 
     def url_for(self, bucket: Optional[str], key: Optional[str] = None, scheme: str = "https") -> str:
-        host = self._route(bucket).host_header
+        host = self.route_for(bucket).host_header
         return "%s://%s%s" % (scheme, host, encode_path(self.path_for(bucket, key)))
 
     def _virtual_bucket(self, bucket: Optional[str]) -> Optional[str]:
@@ -287,20 +288,20 @@ class S3Client:
             return bucket
         return None
 
-    def _route(self, bucket: Optional[str]) -> _Route:
+    def route_for(self, bucket: Optional[str]) -> Route:
         """The transport and Host header for a request on ``bucket``."""
         virtual = self._virtual_bucket(bucket)
         if virtual is None:
-            return _Route(self.transport, self.host_header, None)
+            return Route(self.transport, self.host_header, None)
         host_header = virtual + "." + self.host_header
         if self._transport_for is None:
-            return _Route(self.transport, host_header, virtual)
+            return Route(self.transport, host_header, virtual)
         name = virtual + "." + self._endpoint_host
         with self._virtual_lock:
             transport = self._virtual.get(name)
             if transport is None:
                 transport = self._virtual[name] = self._transport_for(name)
-        return _Route(transport, host_header, virtual)
+        return Route(transport, host_header, virtual)
 
     def sign(self, request: HttpRequest, payload_hash: str, bucket_in_host: Optional[str] = None) -> HttpRequest:
         """``request`` with its authentication headers added.
@@ -319,7 +320,8 @@ class S3Client:
             added = signing_v2.sign_v2(request, creds, now=self.now(), bucket_in_host=bucket_in_host)
         return request.with_headers(added)
 
-    def _payload_hash(self, body: object, given: Optional[str]) -> str:
+    def payload_hash_of(self, body: object, given: Optional[str]) -> str:
+        """The payload hash to sign: ``given``, else the SHA-256 of a body in memory up to 1 MiB, else unsigned."""
         if given is not None:
             return given
         import hashlib
@@ -375,7 +377,7 @@ class S3Client:
         extra = dict(self.default_headers)
         extra.update(headers or {})
         validate_headers(extra)
-        route = self._route(bucket)
+        route = self.route_for(bucket)
         base = HttpRequest(
             method=method,
             path=self.path_for(bucket, key),
@@ -383,7 +385,7 @@ class S3Client:
             headers=(("Host", route.host_header),) + tuple(extra.items()),
         )
         start = _body_start(body)
-        digest = self._payload_hash(body, payload_hash)
+        digest = self.payload_hash_of(body, payload_hash)
 
         def attempt(number: int) -> Response:
             if start is not None:
@@ -394,7 +396,7 @@ class S3Client:
             response = route.transport.send(method, signed.target(), wire_headers, body, preload=preload)
             if response.status < 300:
                 return response
-            raise self._error(response, method, bucket, key, upload_id)
+            raise self.error_of(response, method, bucket, key, upload_id)
 
         return call_with_retries(
             attempt,
@@ -404,9 +406,15 @@ class S3Client:
             random=self._random,
         )
 
-    def _error(
-        self, response: Response, method: str, bucket: Optional[str], key: Optional[str], upload_id: Optional[str]
+    def error_of(
+        self,
+        response: Response,
+        method: str,
+        bucket: Optional[str],
+        key: Optional[str],
+        upload_id: Optional[str] = None,
     ) -> AuroraError:
+        """The error an answer of 300 or more stands for (its body read, the connection released)."""
         try:
             body = b"" if method == "HEAD" else response.read()
         except XMLParseError:
@@ -550,6 +558,29 @@ class S3Client:
             first, last = byte_range
             extra["Range"] = "bytes=%d-%s" % (first, "" if last is None else str(last))
         return self.request("GET", bucket, key, query=self._read_query, headers=extra, preload=False)
+
+    def put_objects(
+        self,
+        bucket: str,
+        puts: Iterable[Put],
+        *,
+        width: int,
+        retry: Optional[RetryPolicy] = None,
+        check: Optional[Callable[[], None]] = None,
+    ) -> Iterator[Tuple[object, Union[Headers, Exception]]]:
+        """Many single PUTs of in-memory bodies at once on this thread, each outcome as it comes
+        (see :func:`aurora.s3.many.put_many`)."""
+        from aurora.s3.many import put_many
+
+        return put_many(self, bucket, puts, width=width, retry=retry, check=check)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait as the retries do (the ``sleep`` given at construction)."""
+        self._sleep(seconds)
+
+    def random(self) -> float:
+        """A jitter fraction in [0, 1] (the ``random`` given at construction)."""
+        return self._random()
 
     def put_object(
         self,
@@ -702,7 +733,7 @@ class S3Client:
         """A URL that performs ``method`` without credentials until it expires."""
         extra = dict(headers or {})
         validate_headers(extra)
-        host_header = self._route(bucket).host_header
+        host_header = self.route_for(bucket).host_header
         request = HttpRequest(
             method=method.upper(),
             path=self.path_for(bucket, key),

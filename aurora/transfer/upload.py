@@ -90,7 +90,7 @@ class _SentPart(NamedTuple):
     size: int
 
 
-def _merged(base: Mapping[str, str], extra: Mapping[str, str]) -> Dict[str, str]:
+def merged_headers(base: Mapping[str, str], extra: Mapping[str, str]) -> Dict[str, str]:
     """``base`` with ``extra`` set, replacing same-named headers whatever their case."""
     lowered = {name.lower() for name in extra}
     merged = {name: value for name, value in base.items() if name.lower() not in lowered}
@@ -219,7 +219,9 @@ def _put(
     size = body.length if isinstance(body, FileWindow) else body.nbytes
     extra = dict(digest.headers)
     extra["Content-Length"] = str(size)
-    response = client.put_object(bucket, key, body, headers=_merged(headers, extra), payload_hash=digest.payload_hash)
+    response = client.put_object(
+        bucket, key, body, headers=merged_headers(headers, extra), payload_hash=digest.payload_hash
+    )
     meter.set_total(size)
     meter.add(size)
     etag, head = server_etag(client, bucket, key, response.get("ETag") or "", headers)
@@ -294,7 +296,7 @@ def _send_file_part(
     """Hash one window of the file, then send it from its own descriptor."""
     with FileWindow(path, part.offset, part.size) as body:
         digest = window_digest(body, chunk_size, proof)
-        headers = _merged(extra, {**digest.headers, "Content-Length": str(part.size)})
+        headers = merged_headers(extra, {**digest.headers, "Content-Length": str(part.size)})
         etag = client.upload_part(
             bucket, key, upload_id, part.number, body, headers=headers, payload_hash=digest.payload_hash
         )
@@ -511,7 +513,7 @@ class _StreamUpload:
         """Upload one buffered part (on a worker thread)."""
         view = chunk.view()
         digest = view_digest(view, self._proof)
-        headers = _merged(self._part_headers, digest.headers)
+        headers = merged_headers(self._part_headers, digest.headers)
         etag = self.client.upload_part(
             self.bucket, self.key, upload_id, number, view, headers=headers, payload_hash=digest.payload_hash
         )

@@ -110,11 +110,15 @@ class Transport:
         if self._closed:
             raise InvalidArgumentError(f"the transport to {self.label} is closed")
         where = f"{method} {target.partition('?')[0]} on {self.label}"
-        plan = plan_body(body, _content_length(headers, where), where)
-        head = self._request_head(method, target, headers, plan, where)
+        plan = plan_body(body, content_length_of(headers, where), where)
+        head = self.request_head(method, target, headers, plan, where)
         raw, conn, keep_alive = self._exchange_with_replay(method, head, plan, where)
-        stream = conn.body(raw, where, lambda reusable: self._release(conn, reusable), keep_alive)
+        stream = conn.body(raw, where, lambda reusable: self.give_back(conn, reusable), keep_alive)
         return response_from(raw, stream, preload=preload)
+
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` was called (no request may be sent)."""
+        return self._closed
 
     def close(self) -> None:
         """Close the idle connections; connections still streaming close when released."""
@@ -147,7 +151,7 @@ class Transport:
         """
         from aurora.transport.wire import NoResponse, no_response_error  # socket code: on the first request
 
-        conn = self._acquire(where)
+        conn = self.lend(where)
         reused = conn.requests > 0
         try:
             raw, keep_alive = conn.exchange(method, head, plan, where)
@@ -160,7 +164,7 @@ class Transport:
         except BaseException:
             conn.close()
             raise
-        conn = self._connect(where)
+        conn = self.new_connection(where)
         try:
             raw, keep_alive = conn.exchange(method, head, plan, where)
             return raw, conn, keep_alive
@@ -171,8 +175,8 @@ class Transport:
             conn.close()
             raise
 
-    def _request_head(self, method: str, target: str, headers: Mapping[str, str], plan: BodyPlan, where: str) -> bytes:
-        """The request line and header block, exactly as they go on the wire."""
+    def request_head(self, method: str, target: str, headers: Mapping[str, str], plan: BodyPlan, where: str) -> bytes:
+        """The request line and header block, exactly as they go on the wire (also :mod:`.multiplex`'s)."""
         if not method or not method.isalpha() or not method.isupper():
             raise InvalidArgumentError(f"invalid HTTP method {method!r}")
         if not target.startswith("/") or _BAD_TARGET.search(target):
@@ -198,20 +202,21 @@ class Transport:
 
     # --- the pool -----------------------------------------------------------------
 
-    def _acquire(self, where: str) -> Connection:
-        """The most recently used idle connection that is still open, or a new one."""
+    def lend(self, where: str) -> Connection:
+        """The most recently used idle connection that is still open, or a new one (for :meth:`give_back`)."""
         while True:
             with self._lock:
                 conn = self._idle.pop() if self._idle else None
             if conn is None:
-                return self._connect(where)
+                return self.new_connection(where)
             if not conn.dropped():
                 _log.debug("%s: reusing a kept-alive connection", where)
                 return conn
             _log.debug("%s: discarding an idle connection the server closed", where)
             conn.close()
 
-    def _connect(self, where: str) -> Connection:
+    def new_connection(self, where: str) -> Connection:
+        """A connection opened now, not taken from the pool (for :meth:`give_back`)."""
         from aurora.transport.wire import Connection  # sockets, ssl: on the first request
 
         conn = Connection.open(self.host, self.port, timeouts=self.timeouts, tls=self._tls_context(), proxy=self._proxy)
@@ -234,7 +239,7 @@ class Transport:
                 self._tls = tls_context(self._verify, self._ca_file)
             return self._tls
 
-    def _release(self, conn: Connection, reusable: bool) -> None:
+    def give_back(self, conn: Connection, reusable: bool) -> None:
         """Keep ``conn`` for the next request, or close it."""
         reason = "its response was not read to the end or it cannot be kept alive"
         if reusable:
@@ -251,7 +256,7 @@ def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _content_length(headers: Mapping[str, str], where: str) -> Optional[int]:
+def content_length_of(headers: Mapping[str, str], where: str) -> Optional[int]:
     """The caller's Content-Length header as a number, or None."""
     for name, value in headers.items():
         if name.lower() == "content-length":

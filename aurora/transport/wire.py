@@ -25,16 +25,16 @@ from aurora.transport.sockets import arm_quickack, is_dropped, open_socket
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["BodyStream", "Connection", "NoResponse", "describe", "no_response_error"]
+__all__ = ["BodyStream", "Connection", "NoResponse", "describe", "no_response_error", "tls_closed"]
 
 _NO_RESPONSE_ERRORS = (EmptyResponse, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
-"""Failures that mean the peer closed the connection before answering at all (and :func:`_tls_closed`)."""
+"""Failures that mean the peer closed the connection before answering at all (and :func:`tls_closed`)."""
 
 _SEND_CLOSED_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
-"""Failures sending a request that mean the peer closed its end (and :func:`_tls_closed`)."""
+"""Failures sending a request that mean the peer closed its end (and :func:`tls_closed`)."""
 
 
-def _tls_closed(exc: BaseException, *, during_send: bool = False) -> bool:
+def tls_closed(exc: BaseException, *, during_send: bool = False) -> bool:
     """Whether ``exc`` is TLS's way of saying the peer closed the connection."""
     ssl = sys.modules.get("ssl")  # a TLS connection has loaded it; without it, no TLS error exists
     if ssl is None:
@@ -90,7 +90,7 @@ class Connection:
         except _SEND_CLOSED_ERRORS as exc:
             send_failure = exc
         except OSError as exc:
-            if _tls_closed(exc, during_send=True):
+            if tls_closed(exc, during_send=True):
                 send_failure = exc
             else:
                 raise ProtocolError(f"{where}: sending the request failed ({describe(exc)})") from exc
@@ -110,7 +110,7 @@ class Connection:
             raise ReadTimeout(f"{where}: no response within the read timeout") from exc
         except (MalformedResponse, OSError, ValueError) as exc:
             raw.close()
-            if _tls_closed(exc):
+            if tls_closed(exc):
                 raise NoResponse(send_failure or exc) from exc
             raise ProtocolError(f"{where}: malformed response ({describe(exc)})") from exc
         return raw

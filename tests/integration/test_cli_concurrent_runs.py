@@ -155,6 +155,43 @@ def test_ctrl_c_stops_the_downloads_and_leaves_no_partial_file(stub: StubServer,
     assert len(gets) < 200  # no new download was started after the interrupt
 
 
+def test_ctrl_c_stops_the_small_uploads_in_flight_at_once(stub: StubServer, tmp_path: Path) -> None:
+    """Small files go many at once from the main thread (aurora.cli.small_uploads): it notices the signal
+    within a quarter second, not when the answers come."""
+    make_tree(tmp_path / "src", 200)
+    stub.stub.delay = 4.0  # every PUT is held 4 s: all are in flight when the signal comes
+    proc = interruptible(aurora("cp", "-r", "src", "s3://bucket/up", "--jobs", "8"), environment(stub.url, tmp_path))
+    try:
+        deadline = time.monotonic() + 60
+        while stub.stub.active < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stub.stub.active == 8, "the uploads never started"
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        stopped_after = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()  # reaps it and closes its pipes, whatever happened above
+    assert proc.returncode == 130 and err == b"aurora: interrupted\n" and out == b""
+    assert stopped_after < 3  # before the answers to the PUTs in flight
+    puts = [path for method, path in stub.stub.requests if method == "PUT"]
+    assert len(puts) == 8  # nothing new was started
+
+
+def test_mv_removes_each_uploaded_file_and_keeps_a_refused_one(stub: StubServer, tmp_path: Path) -> None:
+    paths = make_tree(tmp_path / "src", 30)
+    (tmp_path / "src" / "d2" / "refused.bin").write_bytes(b"no")
+    (tmp_path / "src" / "big.bin").write_bytes(os.urandom(300 * 1024))  # above the small-upload size
+    done = run(aurora("mv", "-r", "src", "s3://bucket/up"), environment(stub.url, tmp_path), tmp_path)
+    assert done.returncode == 1 and "refused.bin" in done.stderr and done.stderr.count("\n") == 1
+    lines = done.stdout.splitlines()
+    assert len(lines) == 31 and all(line.startswith("move: ") for line in lines)
+    left = sorted(str(path.relative_to(tmp_path)) for path in (tmp_path / "src").rglob("*") if path.is_file())
+    assert left == ["src/d2/refused.bin"] and not any(path.exists() for path in paths)
+
+
 def test_ctrl_c_aborts_a_multipart_upload_in_flight(
     s3_server: Any, boto3_client: Any, bucket_name: str, tmp_path: Path
 ) -> None:

@@ -547,3 +547,46 @@ def test_the_test_proxy_tunnels_connect(s3_server: Any) -> None:
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 ")
         assert proxy.seen == [("CONNECT", target)]
+
+
+# --- ex_upload_objects: many small files at once from one thread ---------------------------------
+
+
+def test_ex_upload_objects_uploads_each_file_and_reports_each_failure(
+    driver: BaseS3StorageDriver, container: aurora.Container, tmp_path: Any
+) -> None:
+    sizes = [0, 1, 4096, 100_000, 256 * 1024, 256 * 1024 + 1, 6 * MiB]  # the last two: upload_object's engine
+    files = []
+    for index, size in enumerate(sizes):
+        path = tmp_path / ("f%d.txt" % index)
+        path.write_bytes(payload(size, seed=index))
+        files.append((str(path), "many/f%d.txt" % index))
+    files.insert(3, (str(tmp_path / "missing.bin"), "many/missing.bin"))
+    files.insert(5, (str(tmp_path / "f1.txt"), "x" * 1025))  # a key S3 refuses: too long
+    extra = {"meta_data": {"batch": "one"}}
+    outcomes = {
+        name: (path, outcome)
+        for path, name, outcome in driver.ex_upload_objects(iter(files), container, extra=extra, ex_jobs=3)
+    }
+    assert sorted(outcomes) == sorted(name for _, name in files)
+    missing = outcomes["many/missing.bin"][1]
+    assert isinstance(missing, FileNotFoundError) and "missing.bin" in str(missing)
+    too_long = outcomes["x" * 1025][1]
+    assert isinstance(too_long, InvalidArgumentError) and too_long.driver is driver
+    for index, size in enumerate(sizes):
+        name = "many/f%d.txt" % index
+        path, obj = outcomes[name]
+        assert isinstance(obj, aurora.Object) and path == str(tmp_path / ("f%d.txt" % index))
+        assert (obj.name, obj.size, obj.container.name) == (name, size, container.name)
+        assert obj.extra["content_type"] == "text/plain" and obj.meta_data == {"batch": "one"}
+        if size <= 256 * 1024:
+            assert obj.hash == hashlib.md5(payload(size, seed=index)).hexdigest()
+        stored = driver.get_object(container.name, name)
+        assert stored.size == size and stored.meta_data == {"batch": "one"}
+        assert b"".join(driver.download_object_as_stream(stored)) == payload(size, seed=index)
+
+
+def test_ex_upload_objects_refuses_a_bad_jobs_count(driver: BaseS3StorageDriver, container: aurora.Container) -> None:
+    for jobs in (0, -1, True, 2.5):
+        with pytest.raises(InvalidArgumentError, match="ex_jobs"):
+            next(driver.ex_upload_objects(iter([]), container, ex_jobs=jobs))  # type: ignore[arg-type]

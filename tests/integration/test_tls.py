@@ -167,3 +167,28 @@ def test_ex_verify_false_accepts_any_certificate(
     with closing(tls_driver(s3_server, host, forwarder, ex_verify=False)) as driver:
         round_trip(driver, bucket, boto3_client, "unverified-" + cert)
     assert forwarder.handshake_failures == 0
+
+
+def test_many_small_uploads_at_once_over_tls(
+    s3_server: Any,
+    tls_forwarder: Callable[[str], FaultProxy],
+    certs: Path,
+    bucket: str,
+    boto3_client: Any,
+    tmp_path: Path,
+) -> None:
+    """ex_upload_objects drives non-blocking TLS sockets (want-read/want-write, pending bytes) on one thread."""
+    forwarder = tls_forwarder("localhost")
+    files = []
+    for index in range(24):
+        path = tmp_path / ("f%02d.bin" % index)
+        path.write_bytes(bytes([index]) * (1000 + 5000 * index))
+        files.append((str(path), "tls-many/f%02d.bin" % index))
+    with closing(tls_driver(s3_server, "localhost", forwarder, ex_ca_cert=str(certs / "ca.pem"))) as driver:
+        container = driver.get_container(bucket)
+        outcomes = list(driver.ex_upload_objects(iter(files), container, ex_jobs=6))
+    assert sorted(name for _, name, _ in outcomes) == sorted(name for _, name in files)
+    assert all(isinstance(outcome, aurora.Object) for _, _, outcome in outcomes), outcomes
+    for file_path, name in files:
+        assert object_bytes(boto3_client, bucket, name) == Path(file_path).read_bytes()
+    assert forwarder.handshake_failures == 0 and 1 < forwarder.connections <= 6
