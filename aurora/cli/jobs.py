@@ -14,8 +14,10 @@ file, so a running operation holds about one socket buffer and one
 ``io_chunk_size`` (256 KiB) read buffer; at most one object above the
 multipart threshold runs at a time, and it holds what the transfer engine's
 ceiling allows (a file's parts are read in place, one buffer per part worker).
-So the payload in memory stays under ``jobs x 256 KiB + (max_concurrency + 1)
-x part_size`` whatever the number and size of the files.
+Uploads of files up to 256 KiB do not come here: :mod:`aurora.cli.small_uploads`
+keeps up to ``jobs`` of them in flight on the main thread, each read whole.
+So the payload in memory stays under ``2 x jobs x 256 KiB + (max_concurrency
++ 1) x part_size`` whatever the number and size of the files.
 
 Output: every line (per-file report, error, JSON record) is written whole
 under the session's lock; the total progress bar (files, bytes, rate, ETA)

@@ -71,6 +71,7 @@ class _Exchange:
     """One request on one connection: the bytes still to send, the bytes of the answer so far."""
 
     __slots__ = (
+        "events",
         "token",
         "method",
         "where",
@@ -92,6 +93,7 @@ class _Exchange:
         self.data = memoryview(data)
         self.conn: Optional[Connection] = None
         self.fd = -1
+        self.events = 0  # what the selector waits for on ``fd`` (0: not registered)
         self.sent = 0
         self.answer = bytearray()
         self.deadline = 0.0
@@ -211,15 +213,8 @@ class Multiplexer:
         exchange.answer = bytearray()
         exchange.failure = None
         exchange.deadline = self._clock() + self._read_timeout
-        try:
-            self._selector.register(conn.sock, selectors.EVENT_WRITE)
-        except (OSError, ValueError) as exc:
-            conn.close()
-            self._done.append(
-                (exchange.token, ProtocolError(f"{exchange.where}: the connection failed ({describe(exc)})"))
-            )
-            return
         exchange.fd = conn.sock.fileno()
+        exchange.events = 0
         self._active[exchange.fd] = exchange
         self._send(exchange)
 
@@ -250,9 +245,10 @@ class Multiplexer:
                 self._end(exchange, ProtocolError(f"{exchange.where}: sending the request failed ({describe(exc)})"))
                 return
             exchange.failure = exc
-        self._watch(exchange, selectors.EVENT_READ)
-        arm_quickack(conn.sock)
-        self._receive(exchange)
+        if self._watch(exchange, selectors.EVENT_READ):
+            arm_quickack(conn.sock)
+            if exchange.failure is not None:
+                self._receive(exchange)
 
     def _receive(self, exchange: _Exchange) -> None:
         conn = exchange.conn
@@ -338,19 +334,31 @@ class Multiplexer:
                 conn.close()
         self._done.append((exchange.token, outcome))
 
-    def _watch(self, exchange: _Exchange, events: int) -> None:
-        conn = exchange.conn
-        assert conn is not None
-        self._selector.modify(conn.sock, events)
+    def _watch(self, exchange: _Exchange, events: int) -> bool:
+        """Wait for ``events`` on the exchange's socket; False (the exchange ended) if the selector refuses it."""
+        if exchange.events == events:
+            return True
+        try:
+            if exchange.events:
+                self._selector.modify(exchange.fd, events)
+            else:
+                self._selector.register(exchange.fd, events)
+        except (OSError, ValueError, KeyError) as exc:
+            self._end(exchange, ProtocolError(f"{exchange.where}: the connection failed ({describe(exc)})"))
+            return False
+        exchange.events = events
+        return True
 
     def _forget(self, exchange: _Exchange) -> None:
         if self._active.get(exchange.fd) is not exchange:
             return
         del self._active[exchange.fd]
-        try:
-            self._selector.unregister(exchange.fd)
-        except (KeyError, ValueError, OSError):
-            pass
+        if exchange.events:
+            exchange.events = 0
+            try:
+                self._selector.unregister(exchange.fd)
+            except (KeyError, ValueError, OSError):
+                pass
 
 
 def _head_end(data: bytes, start: int) -> int:
