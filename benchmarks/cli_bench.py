@@ -313,6 +313,9 @@ class Bench:
             key = "s3://%s/big-up-%s" % (self.bucket, tool)
             sample = measure(self.tools.argv(tool, "cp", str(big), key), self.env, self.work)
             self.s3.delete_object(Bucket=self.bucket, Key="big-up-%s" % tool)
+            # RGW frees a deleted object's data in its garbage collector (every 10 s in the bench's RGW):
+            # without this wait, the next tool's upload shared the two cores with freeing the last one's GiB.
+            time.sleep(self.args.settle)
             return sample
 
         self.each(scenario, step)
@@ -423,6 +426,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--small-count", type=int, default=1000, help="4 KiB files for cp -r up and down")
     parser.add_argument("--sync-count", type=int, default=10000, help="4 KiB files for sync and rm -r")
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the one big file")
+    parser.add_argument(
+        "--settle", type=float, default=12.0, help="seconds to wait after each big upload is deleted (RGW's GC)"
+    )
     parser.add_argument("--jobs", type=int, help="aurora --jobs (default: aurora's own)")
     parser.add_argument(
         "--aurora",

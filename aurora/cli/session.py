@@ -60,7 +60,8 @@ def make_driver(args: argparse.Namespace) -> BaseS3StorageDriver:
     anywhere, ``Provider.AURORAOBJECTS`` (o.auroraobjects.eu).  The driver modules are imported
     here, by the first command that needs a driver, not by ``--version`` or a usage error.
     """
-    from aurora.config import Config, Timeouts
+    from aurora.cli.parser import PART_JOBS
+    from aurora.config import Config, Timeouts, TransferConfig
     from aurora.drivers.environment import load_settings
     from aurora.drivers.providers import get_driver
     from aurora.drivers.s3 import BaseS3StorageDriver
@@ -79,9 +80,9 @@ def make_driver(args: argparse.Namespace) -> BaseS3StorageDriver:
         if args.no_verify_ssl:
             kwargs["ex_verify"] = False
         connect, read = getattr(args, "cli_connect_timeout", None), getattr(args, "cli_read_timeout", None)
-        if connect or read:
-            base = Timeouts()
-            kwargs["ex_config"] = Config(timeouts=Timeouts(connect=connect or base.connect, read=read or base.read))
+        base = Timeouts()
+        timeouts = Timeouts(connect=connect or base.connect, read=read or base.read)
+        kwargs["ex_config"] = Config(timeouts=timeouts, transfer=TransferConfig(max_concurrency=PART_JOBS))
         driver_class: Any = get_driver(provider)
         driver = driver_class(**kwargs)
     except InvalidArgumentError as error:
