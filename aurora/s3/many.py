@@ -15,6 +15,7 @@ import itertools
 import time
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
+from aurora._log import Log
 from aurora.core.http import HttpRequest
 from aurora.core.validation import validate_headers
 from aurora.errors import AuroraError
@@ -39,6 +40,8 @@ outcome, sent nothing.  ``payload_hash`` None signs the body's SHA-256 (as
 """
 
 Outcome = Tuple[object, Union[Headers, Exception]]
+
+_log = Log("aurora.transport")  # the retry loop's logger, as for one request at a time
 
 
 class _Pending:
@@ -124,6 +127,14 @@ def put_many(
                 error.attempts = token.attempts
                 if token.attempts < policy.max_attempts and is_retryable(error, policy):
                     delay = backoff_delay(policy, token.attempts, client.random(), error.retry_after)
+                    _log.debug(
+                        "attempt %d of %d failed (%s: %s); retrying in %.3f s",
+                        token.attempts,
+                        policy.max_attempts,
+                        type(error).__name__,
+                        error,
+                        delay,
+                    )
                     heapq.heappush(waiting, (clock() + delay, next(order), token))
                 else:
                     yield token.token, error
