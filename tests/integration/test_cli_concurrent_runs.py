@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from integration.cli_stub import StubServer
@@ -80,6 +80,22 @@ def interruptible(argv: List[str], env: Dict[str, str]) -> subprocess.Popen[byte
     )
 
 
+def interrupt_when_busy(proc: subprocess.Popen[bytes], stub: StubServer, busy: int) -> Tuple[bytes, bytes, float]:
+    """SIGINT once the stub holds ``busy`` requests (or after a minute): the output, and the seconds to the exit."""
+    try:
+        deadline = time.monotonic() + 60
+        while stub.stub.active < busy and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        return out, err, time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()  # reaps it and closes its pipes, whatever happened above
+
+
 def run(argv: List[str], env: Dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
 
@@ -134,19 +150,8 @@ def test_ctrl_c_stops_the_downloads_and_leaves_no_partial_file(stub: StubServer,
     stub.stub.object_size = 4 * MiB
     stub.stub.chunk_delay = 0.02  # each download takes ~20 s: all are in progress when the signal comes
     proc = interruptible(aurora("cp", "-r", "s3://bucket/p/", "down", "--jobs", "8"), environment(stub.url, tmp_path))
-    try:
-        deadline = time.monotonic() + 60
-        while stub.stub.active < 8 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert stub.stub.active >= 2, "the downloads never started"
-        started = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-        stopped_after = time.monotonic() - started
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()  # reaps it and closes its pipes, whatever happened above
+    out, err, stopped_after = interrupt_when_busy(proc, stub, 8)
+    assert stub.stub.peak >= 2, "the downloads never started"
     assert proc.returncode == 130 and err == b"aurora: interrupted\n" and out == b""
     assert stopped_after < 15  # well before the downloads could have finished
     files = [path for path in (tmp_path / "down").rglob("*") if path.is_file()] if (tmp_path / "down").exists() else []
@@ -161,19 +166,8 @@ def test_ctrl_c_stops_the_small_uploads_in_flight_at_once(stub: StubServer, tmp_
     make_tree(tmp_path / "src", 200)
     stub.stub.delay = 4.0  # every PUT is held 4 s: all are in flight when the signal comes
     proc = interruptible(aurora("cp", "-r", "src", "s3://bucket/up", "--jobs", "8"), environment(stub.url, tmp_path))
-    try:
-        deadline = time.monotonic() + 60
-        while stub.stub.active < 8 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert stub.stub.active == 8, "the uploads never started"
-        started = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-        stopped_after = time.monotonic() - started
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()  # reaps it and closes its pipes, whatever happened above
+    out, err, stopped_after = interrupt_when_busy(proc, stub, 8)
+    assert stub.stub.peak == 8, "the uploads never started"
     assert proc.returncode == 130 and err == b"aurora: interrupted\n" and out == b""
     assert stopped_after < 3  # before the answers to the PUTs in flight
     puts = [path for method, path in stub.stub.requests if method == "PUT"]
