@@ -590,3 +590,21 @@ def test_ex_upload_objects_refuses_a_bad_jobs_count(driver: BaseS3StorageDriver,
     for jobs in (0, -1, True, 2.5):
         with pytest.raises(InvalidArgumentError, match="ex_jobs"):
             next(driver.ex_upload_objects(iter([]), container, ex_jobs=jobs))  # type: ignore[arg-type]
+
+
+def test_ex_upload_objects_through_a_plain_http_proxy(s3_server: Any, bucket_name: str, tmp_path: Any) -> None:
+    """The one-thread uploads write the absolute-form request-target a plain HTTP proxy needs."""
+    files = []
+    for index in range(6):
+        path = tmp_path / ("p%d.bin" % index)
+        path.write_bytes(payload(100 + index, seed=index))
+        files.append((str(path), "proxied/p%d.bin" % index))
+    with ForwardProxy() as proxy:
+        drv = make_driver(s3_server, proxy_url=proxy.url)
+        container = drv.create_container(bucket_name)
+        outcomes = list(drv.ex_upload_objects(iter(files), container, ex_jobs=3))
+        drv.close()
+        seen = proxy.seen
+    assert all(isinstance(outcome, aurora.Object) for _, _, outcome in outcomes) and len(outcomes) == 6
+    base = "http://%s:%d/%s" % (s3_server.host, s3_server.port, bucket_name)
+    assert {("PUT", base + "/proxied/p%d.bin" % index) for index in range(6)} <= set(seen)
