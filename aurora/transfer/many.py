@@ -68,6 +68,7 @@ def upload_files(
     that cannot be read, or changed size while being read, fails alone.
     ``check`` is :func:`~aurora.s3.many.put_many`'s.
     """
+    verify = verify and config.verify_checksums  # as upload_file: both must ask for the proof
     proof = single_check(verify)
     large: Deque[Outcome] = collections.deque()  # finished by upload_file while the walk went on
 

@@ -325,3 +325,51 @@ def test_a_check_that_raises_abandons_the_puts_in_flight(serve: Callable[..., Sc
         list(client_to(server).put_objects("bucket", puts(3), width=3, check=check))
     assert time.monotonic() - started < 2  # not the read timeout
     assert server.count >= 1
+
+
+# --- the driver's ex_upload_objects against a server that lies or is trusted ------------------
+
+
+def driver_to(server: ScriptedServer, **transfer: Any) -> Any:
+    from aurora import Provider, get_driver
+    from aurora.config import Config, TransferConfig
+
+    config = Config(transfer=TransferConfig(**transfer))
+    return get_driver(Provider.S3_RGW)(
+        "AKIDEXAMPLE", "secret", host="127.0.0.1", port=server.port, secure=False, ex_config=config
+    )
+
+
+def test_an_etag_that_is_not_the_md5_sent_fails_that_file_alone(
+    serve: Callable[..., ScriptedServer], tmp_path: Any
+) -> None:
+    from aurora import Container
+    from aurora.errors import ObjectHashMismatchError
+
+    lie = b'HTTP/1.1 200 OK\r\nETag: "0123456789abcdef0123456789abcdef"\r\nContent-Length: 0\r\n\r\n'
+    server = serve(lambda number, request: lie if request[1].endswith("/b.txt") else ok(request))
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_bytes(name.encode())
+    driver = driver_to(server)
+    files = [(str(tmp_path / name), name) for name in ("a.txt", "b.txt", "c.txt")]
+    outcomes = {
+        name: outcome for _, name, outcome in driver.ex_upload_objects(iter(files), Container("bucket", {}, driver))
+    }
+    assert isinstance(outcomes["b.txt"], ObjectHashMismatchError) and outcomes["b.txt"].driver is driver
+    assert outcomes["a.txt"].hash == hashlib.md5(b"a.txt").hexdigest() and outcomes["c.txt"].size == 5
+    assert all("content-md5" in request[2] for request in server.requests)
+
+
+def test_without_checksums_nothing_is_hashed_or_compared(serve: Callable[..., ScriptedServer], tmp_path: Any) -> None:
+    from aurora import Container
+
+    lie = b'HTTP/1.1 200 OK\r\nETag: "0123456789abcdef0123456789abcdef"\r\nContent-Length: 0\r\n\r\n'
+    server = serve(lambda number, request: lie)
+    (tmp_path / "a.txt").write_bytes(b"a")
+    driver = driver_to(server, verify_checksums=False)
+    [(_, _, outcome)] = list(
+        driver.ex_upload_objects(iter([(str(tmp_path / "a.txt"), "a.txt")]), Container("bucket", {}, driver))
+    )
+    assert outcome.hash == "0123456789abcdef0123456789abcdef"
+    [request] = server.requests
+    assert "content-md5" not in request[2] and request[2]["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
