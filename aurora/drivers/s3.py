@@ -612,10 +612,11 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
         bucket = validate_bucket_reference(container.name)
         config = ex_config or self.config
         algorithm = (extra or {}).get("ex_checksum_algorithm")
-        refused: List[Tuple[str, str, Exception]] = []
 
-        def uploads() -> Iterator[Tuple[object, str, str, Dict[str, str]]]:
+        def uploads() -> Iterator[Tuple[object, Union[str, Exception], str, Dict[str, str]]]:
             for file_path, object_name in files:
+                request_headers: Dict[str, str] = {}
+                path: Union[str, Exception] = file_path
                 try:
                     validate_key(object_name)
                     request_headers = self._object_headers(object_name, extra, headers, ex_storage_class, file_path)
@@ -623,9 +624,8 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
                         limit, chunk = config.transfer.multipart_threshold, config.transfer.io_chunk_size
                         request_headers.update(file_checksum_headers(file_path, algorithm, limit, chunk))
                 except (AuroraError, OSError) as error:
-                    refused.append((file_path, object_name, error))
-                    continue
-                yield (file_path, object_name, request_headers), file_path, object_name, request_headers
+                    path = error  # refused: its outcome comes out in turn, nothing is sent
+                yield (file_path, object_name, request_headers), path, object_name, request_headers
 
         from aurora.transfer.many import upload_files
 
@@ -633,15 +633,11 @@ class BaseS3StorageDriver(S3ExtrasMixin, StorageDriver):
             self.client, bucket, uploads(), config=config.transfer, width=ex_jobs, verify=verify_hash, check=ex_check
         )
         for token, outcome in outcomes:
-            while refused:
-                yield self._bound_outcome(*refused.pop(0))
             file_path, object_name, request_headers = cast(Tuple[str, str, Dict[str, str]], token)
             if isinstance(outcome, Exception):
                 yield self._bound_outcome(file_path, object_name, outcome)
             else:
                 yield file_path, object_name, self._uploaded(outcome, object_name, container, request_headers, extra)
-        while refused:
-            yield self._bound_outcome(*refused.pop(0))
 
     def _bound_outcome(self, file_path: str, object_name: str, error: Exception) -> Tuple[str, str, Exception]:
         """A failed upload's triple, its aurora error bound to this driver as :func:`bound_errors` binds raised ones."""

@@ -33,8 +33,10 @@ __all__ = ["SMALL_FILE", "FileUpload", "upload_files"]
 SMALL_FILE = SMALL_UPLOAD
 """Files up to this size go many at once; larger ones one after the other (each in parallel parts if large)."""
 
-FileUpload = Tuple[object, str, str, Mapping[str, str]]
-"""``(token, path, key, headers)``: one file to upload as ``key`` with the object's ``headers``."""
+FileUpload = Tuple[object, Union[str, Exception], str, Mapping[str, str]]
+"""``(token, path, key, headers)``: one file to upload as ``key`` with the object's ``headers``.
+
+A ``path`` that is an exception (the caller refused the upload) is that upload's outcome, in turn."""
 
 Outcome = Tuple[object, Union[UploadResult, Exception]]
 
@@ -74,6 +76,9 @@ def upload_files(
 
     def puts() -> Iterator[Put]:
         for token, path, key, headers in files:
+            if isinstance(path, Exception):
+                yield _Sent(token, key, 0, None, headers), key, path, headers, None
+                continue
             try:
                 body = _small_file(path)
             except (OSError, AuroraError) as error:
