@@ -374,26 +374,15 @@ class S3Client:
         Returns the response; with ``preload=False`` its body is left to stream
         and the caller must close it.
         """
-        extra = dict(self.default_headers)
-        extra.update(headers or {})
-        validate_headers(extra)
-        route = self.route_for(bucket)
-        base = HttpRequest(
-            method=method,
-            path=self.path_for(bucket, key),
-            query=query,
-            headers=(("Host", route.host_header),) + tuple(extra.items()),
-        )
+        route, base = self.unsigned_request(method, bucket, key, query=query, headers=headers)
         start = _body_start(body)
         digest = self.payload_hash_of(body, payload_hash)
 
         def attempt(number: int) -> Response:
             if start is not None:
                 body.seek(start)  # type: ignore[union-attr]
-            signed = self.sign(base, digest, route.virtual_bucket)
-            wire_headers = dict(signed.headers)
-            wire_headers["User-Agent"] = self.user_agent
-            response = route.transport.send(method, signed.target(), wire_headers, body, preload=preload)
+            target, wire_headers = self.signed_for_wire(base, digest, route)
+            response = route.transport.send(method, target, wire_headers, body, preload=preload)
             if response.status < 300:
                 return response
             raise self.error_of(response, method, bucket, key, upload_id)
@@ -405,6 +394,35 @@ class S3Client:
             sleep=self._sleep,
             random=self._random,
         )
+
+    def unsigned_request(
+        self,
+        method: str,
+        bucket: Optional[str],
+        key: Optional[str],
+        *,
+        query: Query = (),
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Tuple[Route, HttpRequest]:
+        """Where a request goes, and the request with the client's default headers and ``headers``, checked."""
+        extra = dict(self.default_headers)
+        extra.update(headers or {})
+        validate_headers(extra)
+        route = self.route_for(bucket)
+        request = HttpRequest(
+            method=method,
+            path=self.path_for(bucket, key),
+            query=query,
+            headers=(("Host", route.host_header),) + tuple(extra.items()),
+        )
+        return route, request
+
+    def signed_for_wire(self, request: HttpRequest, payload_hash: str, route: Route) -> Tuple[str, Dict[str, str]]:
+        """One attempt's request-target and headers: ``request`` signed now, with the User-Agent."""
+        signed = self.sign(request, payload_hash, route.virtual_bucket)
+        headers = dict(signed.headers)
+        headers["User-Agent"] = self.user_agent
+        return signed.target(), headers
 
     def error_of(
         self,

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, List, Mapping, O
 
 from aurora._log import Log
 from aurora.core.http import HttpRequest
-from aurora.core.validation import validate_headers
 from aurora.errors import AuroraError
 from aurora.transport.response import Headers, Response
 
@@ -97,7 +96,7 @@ def put_many(
                 if put is None:
                     exhausted = True
                     break
-                pending = _prepared(client, route, bucket, put)
+                pending = _prepared(client, bucket, put)
                 if isinstance(pending, Exception):
                     yield put[0], pending
                     continue
@@ -140,20 +139,13 @@ def put_many(
                     yield token.token, error
 
 
-def _prepared(client: S3Client, route: Route, bucket: str, put: Put) -> Union[_Pending, Exception]:
+def _prepared(client: S3Client, bucket: str, put: Put) -> Union[_Pending, Exception]:
     """The PUT ready for its first attempt, or the error that stops it."""
     token, key, body, headers, payload_hash = put
     if isinstance(body, Exception):
         return body
     try:
-        extra = dict(client.default_headers)
-        extra.update(headers)
-        validate_headers(extra)
-        request = HttpRequest(
-            method="PUT",
-            path=client.path_for(bucket, key),
-            headers=(("Host", route.host_header),) + tuple(extra.items()),
-        )
+        _, request = client.unsigned_request("PUT", bucket, key, headers=headers)
         digest = client.payload_hash_of(body, payload_hash)
     except AuroraError as error:
         return error
@@ -163,7 +155,5 @@ def _prepared(client: S3Client, route: Route, bucket: str, put: Put) -> Union[_P
 def _attempt(client: S3Client, mux: Multiplexer, route: Route, pending: _Pending) -> None:
     """Sign ``pending`` afresh and start it."""
     pending.attempts += 1
-    signed = client.sign(pending.request, pending.payload_hash, route.virtual_bucket)
-    headers = dict(signed.headers)
-    headers["User-Agent"] = client.user_agent
-    mux.start(pending, "PUT", signed.target(), headers, pending.body)
+    target, headers = client.signed_for_wire(pending.request, pending.payload_hash, route)
+    mux.start(pending, "PUT", target, headers, pending.body)
