@@ -1,13 +1,13 @@
 """Many small files uploaded at once by the calling thread, each proven and checked as :func:`upload_file` does.
 
-A file up to :data:`SMALL_FILE` bytes is read whole, hashed (Content-MD5
+A file up to :data:`~aurora.config.SMALL_UPLOAD` bytes is read whole, hashed (Content-MD5
 unless ``verify`` is off) and sent by :meth:`S3Client.put_objects
 <aurora.s3.client.S3Client.put_objects>`, with up to ``width`` PUTs in
 flight on one thread; its ETag is compared with its MD5 when the answer
 comes.  A larger file is uploaded by :func:`upload_file` (in parallel parts
 above the multipart threshold) when the walk reaches it, while the small
 PUTs in flight wait.  So the bodies held stay under
-``width x SMALL_FILE`` plus what one large upload holds.
+``width x SMALL_UPLOAD`` plus what one large upload holds.
 """
 
 from __future__ import annotations
@@ -28,10 +28,7 @@ if TYPE_CHECKING:
     from aurora.s3.many import Put
     from aurora.transport.response import Headers
 
-__all__ = ["SMALL_FILE", "FileUpload", "upload_files"]
-
-SMALL_FILE = SMALL_UPLOAD
-"""Files up to this size go many at once; larger ones one after the other (each in parallel parts if large)."""
+__all__ = ["FileUpload", "upload_files"]
 
 FileUpload = Tuple[object, Union[str, Exception], str, Mapping[str, str]]
 """``(token, path, key, headers)``: one file to upload as ``key`` with the object's ``headers``.
@@ -107,16 +104,16 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY
 
 
 def _small_file(path: str) -> Optional[bytes]:
-    """The whole file when it is a regular file of at most :data:`SMALL_FILE` bytes; None when it is not."""
+    """The whole file when it is a regular file of at most ``SMALL_UPLOAD`` bytes; None when it is not."""
     fd = os.open(path, _OPEN_FLAGS)
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > SMALL_FILE:
+        if not stat.S_ISREG(info.st_mode) or info.st_size > SMALL_UPLOAD:
             return None
         pieces = []
         total = 0
-        while total <= SMALL_FILE:
-            wanted = SMALL_FILE + 1 - total
+        while total <= SMALL_UPLOAD:
+            wanted = SMALL_UPLOAD + 1 - total
             piece = os.read(fd, wanted)
             pieces.append(piece)
             total += len(piece)
@@ -124,7 +121,7 @@ def _small_file(path: str) -> Optional[bytes]:
                 break
     finally:
         os.close(fd)
-    if total > SMALL_FILE:
+    if total > SMALL_UPLOAD:
         return None
     if total != info.st_size:
         raise TransferError(f"{path} changed size while it was read ({info.st_size} then {total} bytes)")
